@@ -1,0 +1,46 @@
+//! Output plumbing shared by the subcommands: buffered stdout, colour.
+
+pub mod style;
+
+use std::io::{self, Write};
+
+/// A large buffered writer on stdout: one `write(2)` per 256 KiB, not per
+/// line.
+pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
+    io::BufWriter::with_capacity(256 * 1024, io::stdout().lock())
+}
+
+/// Appends the decimal digits of `v`.
+#[inline]
+pub fn push_num<T: itoa::Integer>(out: &mut Vec<u8>, v: T) {
+    let mut buf = itoa::Buffer::new();
+    out.extend_from_slice(buf.format(v).as_bytes());
+}
+
+/// Writes `buf` out when it has grown past a threshold, so memory stays
+/// bounded while the renderers work on a plain `Vec<u8>`.
+#[inline]
+pub fn flush_if_full(buf: &mut Vec<u8>, w: &mut impl Write) -> io::Result<()> {
+    if buf.len() >= 128 * 1024 {
+        w.write_all(buf)?;
+        buf.clear();
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory
+/// and a rename, so a reader never sees a half-written file.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.btfkit-{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("{}", path.display()))
+}
