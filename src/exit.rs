@@ -5,6 +5,7 @@ use std::io;
 /// Success (for predicate-like commands: no differences).
 pub const SUCCESS: i32 = 0;
 /// A negative answer from a predicate-like command.
+#[allow(dead_code)] // used by `check` and `diff`
 pub const NEGATIVE: i32 = 1;
 /// An error, including bad input and usage errors.
 pub const ERROR: i32 = 2;

@@ -4,11 +4,13 @@ mod cli;
 mod cmd;
 mod exit;
 mod input;
+mod logger;
 mod output;
 
 use clap::Parser;
 
 fn main() {
+    logger::init();
     let cli = cli::Cli::parse();
     let status = match cmd::run(cli) {
         Ok(code) => code,
