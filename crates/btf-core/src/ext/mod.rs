@@ -5,10 +5,15 @@
 //! object's `.BTF` string section. Records larger than btfkit knows are
 //! accepted and read by their known prefix (forward compatibility, as libbpf).
 
+mod access;
 mod core_relo;
 mod func_info;
 mod line_info;
 
+pub use access::{
+    AccessError, AccessSpec, AccessStep, KindName, RootName, SpecKind, SpecPath, MAX_ACCESS_INDEX,
+    MAX_ACCESS_LEN,
+};
 pub use core_relo::{CoreRelo, CoreReloKind};
 pub use func_info::FuncInfo;
 pub use line_info::LineInfo;
