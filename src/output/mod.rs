@@ -5,9 +5,24 @@ pub mod style;
 use std::io::{self, Write};
 
 /// A large buffered writer on stdout: one `write(2)` per 256 KiB, not per
-/// line.
-pub fn stdout() -> io::BufWriter<io::StdoutLock<'static>> {
-    io::BufWriter::with_capacity(256 * 1024, io::stdout().lock())
+/// line. It writes to a duplicate of the stdout descriptor, bypassing std's
+/// line-buffered `Stdout`, which would rescan every chunk for newlines.
+pub fn stdout() -> io::BufWriter<Box<dyn Write>> {
+    io::BufWriter::with_capacity(256 * 1024, unbuffered_stdout())
+}
+
+#[cfg(unix)]
+fn unbuffered_stdout() -> Box<dyn Write> {
+    use std::os::fd::AsFd;
+    match io::stdout().as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(std::fs::File::from(fd)),
+        Err(_) => Box::new(io::stdout()),
+    }
+}
+
+#[cfg(not(unix))]
+fn unbuffered_stdout() -> Box<dyn Write> {
+    Box::new(io::stdout())
 }
 
 /// Appends the decimal digits of `v`.
