@@ -45,16 +45,6 @@ impl Style {
         Style { enabled }
     }
 
-    /// A style that never colours.
-    pub fn plain() -> Style {
-        Style { enabled: false }
-    }
-
-    /// Whether colour is on.
-    pub fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     /// Appends `text`, painted for `role` when colour is on.
     #[inline]
     pub fn push(&self, out: &mut Vec<u8>, role: Role, text: &[u8]) {
