@@ -55,19 +55,28 @@ pub fn raw_btfs() -> Vec<PathBuf> {
     v
 }
 
-/// The 6.1 kernel BTF, decompressed once into a temp dir.
+/// The 6.1 kernel BTF, decompressed once into cargo's per-target temp dir
+/// (shared by every test binary, written through a rename so concurrent
+/// tests never see half a file).
 pub fn kernel_61() -> PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let out = dir.join("linux-6.1.0-56-cloud.btf");
+        if out.exists() {
+            return out;
+        }
         let gz = fixture("kernel/linux-6.1.0-56-cloud.btf.gz");
-        let out = std::env::temp_dir().join(format!("btfkit-test-k61-{}.btf", std::process::id()));
         let data = Command::new("gzip")
             .arg("-dc")
             .arg(&gz)
             .output()
             .expect("gzip runs");
         assert!(data.status.success(), "gzip -dc {}", gz.display());
-        std::fs::write(&out, &data.stdout).expect("write decompressed BTF");
+        let tmp = dir.join(format!("linux-6.1.0-56-cloud.btf.{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(&tmp, &data.stdout).expect("write decompressed BTF");
+        std::fs::rename(&tmp, &out).expect("rename decompressed BTF");
         out
     })
     .clone()
