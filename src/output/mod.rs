@@ -45,15 +45,31 @@ pub fn flush_if_full(buf: &mut Vec<u8>, w: &mut impl Write) -> io::Result<()> {
 
 /// Writes `bytes` to `path` through a temporary file in the same directory
 /// and a rename, so a reader never sees a half-written file.
+///
+/// Only regular files are replaced that way: a device, FIFO or socket
+/// (`-o /dev/null`, `-o /dev/stdout`) is written directly, since renaming
+/// over it would replace the device node itself. A symlink is followed, so
+/// the file it points at is replaced and the link stays.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context;
-    let dir = path
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).with_context(|| format!("{}", path.display()))?
+        }
+        _ => path.to_path_buf(),
+    };
+    if let Ok(m) = std::fs::metadata(&target) {
+        if !m.is_file() && !m.is_dir() {
+            return std::fs::write(&target, bytes).with_context(|| format!("{}", path.display()));
+        }
+    }
+    let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.btfkit-{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, &target));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
