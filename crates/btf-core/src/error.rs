@@ -163,4 +163,13 @@ pub enum Error {
         /// Why.
         what: String,
     },
+    /// Deduplication cannot process a type (an unknown kind, a reference
+    /// loop without a struct, union or typedef, a dangling reference).
+    #[error("dedup: type [{id}]: {what}")]
+    Dedup {
+        /// The type being deduplicated.
+        id: TypeId,
+        /// Why.
+        what: String,
+    },
 }

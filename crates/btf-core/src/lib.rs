@@ -14,6 +14,8 @@
 //! - .BTF.ext ([`BtfExt`]): func_info, line_info and CO-RE relocations,
 //!   accepting records larger than known.
 //! - ELF objects ([`elf::ElfBtf`]): the .BTF and .BTF.ext sections.
+//! - Deduplication ([`dedup()`]), libbpf's `btf__dedup` reimplemented, with
+//!   id and string maps for fixing up references held outside the BTF.
 //!
 //! Malformed input never panics and never makes the reader allocate by a count
 //! read from the input; errors name the byte offset and type id.
@@ -36,6 +38,7 @@
 #![deny(missing_docs)]
 
 mod btf;
+pub mod dedup;
 pub mod elf;
 mod endian;
 mod error;
@@ -49,6 +52,7 @@ pub mod types;
 pub mod write;
 
 pub use crate::btf::{Btf, MAX_CHAIN, MAX_TYPES};
+pub use crate::dedup::{dedup, dedup_btf, DedupOptions, Deduped};
 pub use crate::endian::Endian;
 pub use crate::error::{Error, Result};
 pub use crate::ext::BtfExt;

@@ -4,6 +4,7 @@
 //! [`BtfBuilder::from_btf`] is the explicit conversion between them, and
 //! `parse → from_btf → write` reproduces the input byte for byte.
 
+mod append;
 mod encode;
 mod owned;
 mod strings;
@@ -269,6 +270,12 @@ impl BtfBuilder {
     /// The string table.
     pub fn strings(&self) -> &StringTable {
         &self.strings
+    }
+
+    /// The string table and the types together, for passes that rewrite
+    /// both wholesale (dedup); the first id, header and layout stay.
+    pub(crate) fn parts_mut(&mut self) -> (&mut StringTable, &mut Vec<OwnedType>) {
+        (&mut self.strings, &mut self.types)
     }
 
     /// Encodes everything as a BTF blob in byte order `endian`: header, types,

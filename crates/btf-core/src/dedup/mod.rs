@@ -1,0 +1,248 @@
+//! Type deduplication: libbpf's `btf__dedup`, reimplemented.
+//!
+//! The algorithm is derived from libbpf's `src/btf.c` (`btf__dedup` and its
+//! helpers); the code is btfkit's own. Compilers emit BTF per compilation
+//! unit, so a linked object holds the same types many times over; dedup
+//! keeps one representative of each and rewrites every reference to it.
+//! Two types are merged when their whole reachable type graphs are
+//! equivalent, which copes with cycles (`struct list_head *next`) and with
+//! forward declarations that one unit has and another resolves.
+//!
+//! # Passes
+//!
+//! 0. Split BTF: the base's types are canonical and become candidates
+//!    (`split.rs`).
+//! 1. Strings: every name moves to one offset per distinct string (the
+//!    base's copy for split BTF), since the passes compare names by offset
+//!    (`strings.rs`).
+//! 2. Primitives (INT, FLOAT, FWD, ENUM, ENUM64), by equality; forward enums
+//!    resolve to full ones (`prim.rs`).
+//! 3. STRUCT, UNION, TYPEDEF, by type-graph equivalence (`composite.rs`,
+//!    `equiv.rs`).
+//! 4. FWDs no graph resolved, by unique name (`fwd.rs`).
+//! 5. Reference types, after what they refer to (`refs.rs`).
+//! 6. Compaction and renumbering (`compact.rs`).
+//! 7. A new string section in first-reference order of the kept types;
+//!    unreferenced strings disappear (`strings.rs`).
+//!
+//! VAR and DATASEC are never merged: each stays, with its type remapped.
+//!
+//! # Where btfkit differs from libbpf
+//!
+//! - Equal-hash candidates are tried oldest first; libbpf's order depends on
+//!   its hash map's growth history. Only ties between several matching
+//!   candidates can come out differently (type counts do not).
+//! - The string section is ordered by the *output* types (libbpf: by the
+//!   input types, before dedup drops any). That makes dedup idempotent byte
+//!   for byte; for input without duplicates (a kernel's BTF) both orders are
+//!   the same.
+//! - The graph walks use explicit stacks, not recursion, so deep or
+//!   adversarial graphs cannot overflow the stack; the visiting order is the
+//!   recursive one.
+//! - Struct candidates whose member signature differs are skipped without a
+//!   graph walk (`signature.rs`): the same results, without a million
+//!   failing walks over a kernel's anonymous unions.
+//! - Input that breaks the passes' assumptions (an unknown kind, a body
+//!   that does not fit its kind, a dangling id, a loop of reference types)
+//!   is an [`Error::Dedup`](crate::Error::Dedup) naming the type, never a
+//!   panic. A struct member of a kind that cannot be in a struct's graph
+//!   (VAR, DATASEC, DECL_TAG) is an error as in libbpf, unless the signature
+//!   test already ruled the candidate out.
+//!
+//! ```
+//! use btf_core::dedup::{dedup, DedupOptions};
+//! use btf_core::{BtfBuilder, Kind, TypeId};
+//! use btf_core::write::OwnedType;
+//!
+//! // Two compilation units, each with `int` and `int *`.
+//! let mut b = BtfBuilder::new();
+//! for _ in 0..2 {
+//!     let int = b.add_int("int", 4, btf_core::types::INT_SIGNED, 32);
+//!     b.add(OwnedType::ptr(int));
+//! }
+//! let out = dedup(b, None, &DedupOptions::default()).unwrap();
+//! assert_eq!(out.builder.len(), 2);
+//! assert_eq!(out.id_map.get(TypeId(4)), Some(TypeId(2)));
+//! assert_eq!(out.builder.get(TypeId(2)).unwrap().kind, Kind::Ptr);
+//! ```
+
+mod compact;
+mod composite;
+mod equiv;
+mod fwd;
+mod prim;
+mod refs;
+mod remap;
+mod shape;
+mod signature;
+mod split;
+mod state;
+mod strings;
+mod table;
+
+pub use remap::{IdMap, StrMap};
+
+use std::time::Instant;
+
+use crate::{Btf, BtfBuilder, Result, StrOffset, TypeId};
+use state::{error, State};
+
+/// How to deduplicate.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DedupOptions {
+    /// Keep the string section as it is instead of rebuilding it. Names are
+    /// still made canonical (equal strings, one offset) but unreferenced
+    /// strings stay and the order is unchanged. libbpf skips its string pass
+    /// for BTF built from scratch (as pahole does), so this reproduces
+    /// pahole's string section; the default rebuilds it, as libbpf does for
+    /// BTF read from a file.
+    pub keep_strings: bool,
+    /// String offsets referenced from outside the BTF (.BTF.ext line_info,
+    /// section names, CO-RE access strings) that must survive. They are
+    /// visited after every type's names, and [`Deduped::str_map`] gives their
+    /// new offsets.
+    pub extra_strings: Vec<StrOffset>,
+    /// Testing aid: give every type the same hash, so that only the
+    /// equality checks keep different types apart (libbpf's
+    /// `force_collisions`). Slow.
+    pub force_collisions: bool,
+}
+
+/// The result of [`dedup`].
+#[derive(Clone, Debug)]
+pub struct Deduped {
+    /// The deduplicated BTF, ready to [`write`](BtfBuilder::write).
+    pub builder: BtfBuilder,
+    /// Old type id → new type id.
+    pub id_map: IdMap,
+    /// Old string offset → new string offset.
+    pub str_map: StrMap,
+}
+
+/// Deduplicates the types of `builder`.
+///
+/// For split BTF (a builder made with [`BtfBuilder::new_split`]) `base` must
+/// be the base it was made over: its types are immutable and the builder's
+/// types are merged into them where equivalent. Otherwise `base` is `None`.
+///
+/// Output order is the ascending input order of the representatives, so the
+/// result is deterministic and deduplicating it again changes nothing.
+///
+/// # Errors
+///
+/// [`Error::Dedup`](crate::Error::Dedup) for a base that does not match the
+/// builder, an unknown kind, a type whose body does not fit its kind, a
+/// reference past the last id or to a string that does not exist, or a loop
+/// of reference types that passes through no struct, union or typedef.
+pub fn dedup(
+    mut builder: BtfBuilder,
+    base: Option<&Btf<'_>>,
+    opts: &DedupOptions,
+) -> Result<Deduped> {
+    check_base(&builder, base)?;
+    let mut clock = Clock::start(builder.len());
+    let first_id = builder.first_id();
+    let (strings, types) = builder.parts_mut();
+    let old_strings = std::mem::take(strings);
+    let mut canon = strings::Canonical::new(&old_strings, base);
+    canon.rewrite(types, first_id)?;
+    let extra = opts
+        .extra_strings
+        .iter()
+        .map(|&off| canon.offset(first_id, off))
+        .collect::<Result<Vec<_>>>()?;
+    clock.lap("canonical strings");
+
+    let mut state = State::new(base, std::mem::take(types), opts.force_collisions)?;
+    state.prepare_base();
+    state.dedup_primitives();
+    state.compute_signatures();
+    clock.lap("primitives");
+    state.dedup_composites()?;
+    clock.lap("structs, unions, typedefs");
+    state.resolve_remaining_fwds();
+    state.dedup_references()?;
+    clock.lap("reference types");
+    let (mut kept, id_map) = state.compact()?;
+    clock.lap("compaction");
+
+    let (new_strings, str_map) = if opts.keep_strings {
+        let map = canon.into_map();
+        (old_strings, map)
+    } else {
+        strings::compact(&mut kept, first_id, &old_strings, &extra, canon)?
+    };
+    clock.lap("string section");
+    let (strings, types) = builder.parts_mut();
+    *strings = new_strings;
+    *types = kept;
+    clock.done(builder.len());
+    Ok(Deduped {
+        builder,
+        id_map,
+        str_map,
+    })
+}
+
+/// Times the passes for `log::debug!` (`btfkit -v`-style diagnostics).
+struct Clock {
+    start: Instant,
+    last: Instant,
+    input: usize,
+}
+
+impl Clock {
+    fn start(input: usize) -> Clock {
+        let now = Instant::now();
+        Clock {
+            start: now,
+            last: now,
+            input,
+        }
+    }
+
+    fn lap(&mut self, pass: &str) {
+        let now = Instant::now();
+        log::debug!("dedup: {pass}: {:?}", now - self.last);
+        self.last = now;
+    }
+
+    fn done(&self, output: usize) {
+        log::debug!(
+            "dedup: {} → {output} types in {:?}",
+            self.input,
+            self.start.elapsed()
+        );
+    }
+}
+
+/// Deduplicates a parsed BTF: [`dedup`] of [`BtfBuilder::from_btf`], over
+/// `btf`'s own base for split BTF.
+///
+/// # Errors
+///
+/// As for [`dedup`].
+pub fn dedup_btf(btf: &Btf<'_>, opts: &DedupOptions) -> Result<Deduped> {
+    dedup(BtfBuilder::from_btf(btf), btf.base(), opts)
+}
+
+/// A split builder needs its base; a base builder must not get one.
+fn check_base(builder: &BtfBuilder, base: Option<&Btf<'_>>) -> Result<()> {
+    let first = builder.first_id();
+    let base_ids = base.map_or(1, |b| b.type_count());
+    let base_strs = base.map_or(0, |b| b.str_len_total());
+    if first.0 == base_ids && builder.strings().base_len() == base_strs {
+        return Ok(());
+    }
+    let what = match base {
+        None => format!("split BTF starting at id {first} needs its base"),
+        Some(b) => format!(
+            "base has {} types and {} bytes of strings, but the builder starts at id {first} \
+             after {} bytes of strings",
+            b.type_count(),
+            b.str_len_total(),
+            builder.strings().base_len()
+        ),
+    };
+    Err(error(TypeId(first.0), what))
+}

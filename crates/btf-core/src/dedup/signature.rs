@@ -1,0 +1,78 @@
+//! Member signatures: a cheap test that rules out most struct candidates
+//! before the graph walk.
+//!
+//! A kernel has thousands of anonymous unions whose members are anonymous
+//! structs at offset 0: all with the same shallow shape, so each new one is
+//! walked against every earlier one (about a million walks for a 6.18
+//! vmlinux), each failing one level down after touching several records.
+//!
+//! The signature of a STRUCT or UNION folds a key of each member's type (of
+//! a TYPEDEF, of its target), chosen so that the graph check can only
+//! succeed for equal signatures: the check requires paired types to have the
+//! same name; a FWD pairs only with a struct or union, an enum forward only
+//! with an enum, everything else only with its own kind; and anonymous
+//! structs and unions pair only when shallow-equal. So skipping candidates
+//! whose signature differs changes no result, only the time. (An anonymous
+//! FWD, which no valid BTF has, could pair with an anonymous struct; if one
+//! exists, signatures are all equal and nothing is skipped.)
+
+use super::shape::{hash_struct, members};
+use super::state::State;
+use super::table::combine;
+use crate::{Kind, TypeId};
+
+impl State {
+    /// Fills `sigs` for every STRUCT, UNION and TYPEDEF (base included).
+    pub(super) fn compute_signatures(&mut self) {
+        let anonymous_fwd = self
+            .types
+            .iter()
+            .any(|t| t.kind == Kind::Fwd && t.name.is_empty());
+        if anonymous_fwd {
+            return;
+        }
+        let sigs: Vec<u64> = (0..self.end()).map(|i| self.signature(TypeId(i))).collect();
+        self.sigs = sigs;
+    }
+
+    /// The signature of `id`, if it has one (else 0).
+    #[inline]
+    pub(super) fn sig(&self, id: TypeId) -> u64 {
+        self.sigs.get(id.0 as usize).copied().unwrap_or(0)
+    }
+
+    fn signature(&self, id: TypeId) -> u64 {
+        let t = self.ty(id);
+        match t.kind {
+            Kind::Struct | Kind::Union => members(t)
+                .iter()
+                .fold(1, |h, m| mix(h, self.key(m.type_id))),
+            Kind::Typedef => self.key(TypeId(t.size_or_type)),
+            _ => 0,
+        }
+    }
+
+    /// What any type paired with `id` in a successful check shares with it.
+    fn key(&self, id: TypeId) -> u64 {
+        if id.is_void() {
+            return 1;
+        }
+        let t = self.ty(id);
+        let class = match t.kind {
+            Kind::Struct | Kind::Union | Kind::Fwd => 2,
+            Kind::Enum | Kind::Enum64 => 3,
+            k => 10 + u32::from(k.to_raw()),
+        };
+        let key = combine(u64::from(class), t.name.0);
+        if t.kind.is_composite() && t.name.is_empty() {
+            mix(key, hash_struct(t))
+        } else {
+            key
+        }
+    }
+}
+
+/// Mixes a 64-bit value into a running hash.
+fn mix(h: u64, v: u64) -> u64 {
+    combine(combine(h, v as u32), (v >> 32) as u32)
+}
