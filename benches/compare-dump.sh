@@ -8,6 +8,8 @@
 #   --no-build  use the existing target/release/btfkit
 #   --out DIR   keep hyperfine's JSON exports in DIR (default: a temp dir,
 #               removed on exit)
+#   $BTFKIT     btfkit binary to time instead of target/release/btfkit
+#               (implies --no-build)
 #
 # One hyperfine invocation per comparison, both commands side by side:
 #   raw dump   btfkit dump FILE                vs bpftool btf dump file FILE
@@ -70,11 +72,15 @@ else
     trap 'rm -rf "$tmp"' EXIT
 fi
 
-if [ "$build" = 1 ]; then
-    echo "== cargo build --release"
-    cargo build --release || die "cargo build --release failed"
+if [ -n "${BTFKIT:-}" ]; then
+    btfkit=$(command -v "$BTFKIT") || die "BTFKIT=$BTFKIT: not found"
+else
+    if [ "$build" = 1 ]; then
+        echo "== cargo build --release"
+        cargo build --release || die "cargo build --release failed"
+    fi
+    btfkit=$root/target/release/btfkit
 fi
-btfkit=$root/target/release/btfkit
 [ -x "$btfkit" ] || die "$btfkit missing (build first, or drop --no-build)"
 
 echo "== setup"
@@ -208,8 +214,8 @@ else
     echo "== parse (id 1)"
     echo "   bpftool pair skipped: \`bpftool btf dump file FILE root_id 1\` failed: $msg"
     echo "   (root_id with \`file\` needs bpftool >= 7.6; FORMAT.md §12: 7.8 takes 12.8 ms on 6.18 vmlinux)"
-    # Reading sysfs costs ~10 ms of kernel time (4 KiB per read); time a
-    # regular-file copy too to separate that from btfkit's own work.
+    # sysfs hands the file out 4 KiB per read (a few ms more than a cached
+    # regular file); time a regular-file copy too, to separate the two.
     copy=()
     case "$file" in
         /sys/*)

@@ -1,0 +1,420 @@
+//! Resolving records against targets: candidates, matching, agreement
+//! between candidates, and the two [`Semantics`].
+//!
+//! libbpf (`bpf_core_calc_relo_insn`) evaluates the cached candidates of a
+//! record's root in order; the first match is the reference, later matches
+//! must agree with it on the bit offset and on the value and poison
+//! decision, and the shared cache entry is then truncated to the matching
+//! candidates. Because that cache is shared by every record of the object,
+//! a record's result depends on the records processed before it
+//! (CORE.md §4.9).
+//!
+//! [`Semantics::Btfkit`] removes the order dependence: every record is
+//! matched against the full candidate list; for each root, the candidates
+//! that match *every* record of that root that matches anything are kept
+//! (the fixpoint libbpf's pruning approaches), and each record's result is
+//! computed from them, or from its own matches when no candidate satisfies
+//! all records. Where libbpf succeeds, the results are the same.
+
+// Record errors carry their location and libbpf-style messages; they are
+// cold, one per failed record, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+use btf_core::ext::{CoreRelo, CoreReloKind};
+use btf_core::TypeId;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
+
+use crate::calc::{calc_relo, CalcResult};
+use crate::matching::{spec_match, MatchOpts, MatchOutcome};
+use crate::spec::{parse_local, Spec};
+use crate::target::{Candidate, Targets};
+use crate::types::BtfView;
+use crate::{Error, Location, RecordError};
+
+/// Which behaviour to follow where libbpf's is order-dependent or wrong
+/// (the README lists every difference).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Semantics {
+    /// btfkit: results independent of record order, unsigned 32-bit
+    /// enumerator values zero-extended, LSHIFT_U64 by the object's byte
+    /// order, exact bookkeeping in nested member search.
+    #[default]
+    Btfkit,
+    /// Reproduce libbpf (master, 1.6+) exactly, bugs included.
+    Libbpf,
+}
+
+/// Engine options.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Which semantics to follow.
+    pub semantics: Semantics,
+}
+
+/// One CO-RE relocation record to resolve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// Where it is.
+    pub location: Location,
+    /// The record.
+    pub relo: CoreRelo,
+}
+
+/// One candidate and how matching it went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CandidateEval<'t> {
+    /// The candidate.
+    pub cand: Candidate,
+    /// Its target spec, or why it does not match.
+    pub outcome: MatchOutcome<'t>,
+    /// Its values, when it matched.
+    pub calc: Option<CalcResult>,
+    /// Matched, but left out to agree with the other records of the same
+    /// root (pruned by libbpf's cache, or outside btfkit's common set).
+    pub pruned: bool,
+}
+
+/// The resolved value of one record, before the instruction is looked at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution<'l, 't> {
+    /// Where the record is.
+    pub location: Location,
+    /// The record.
+    pub relo: CoreRelo,
+    /// The local spec.
+    pub local: Spec<'l>,
+    /// Every candidate looked at, in order.
+    pub candidates: Vec<CandidateEval<'t>>,
+    /// Index in `candidates` of the candidate whose result is used (the
+    /// first one used); `None` when nothing matched (or for TYPE_ID_LOCAL).
+    pub used: Option<usize>,
+    /// The values.
+    pub calc: CalcResult,
+}
+
+impl<'t> Resolution<'_, 't> {
+    /// The candidate whose result is used, and its target spec; `None` when
+    /// nothing matched (or for TYPE_ID_LOCAL).
+    pub fn target(&self) -> Option<(Candidate, &Spec<'t>)> {
+        let e = self.candidates.get(self.used?)?;
+        match &e.outcome {
+            MatchOutcome::Match(s) => Some((e.cand, s)),
+            MatchOutcome::NoMatch(_) => None,
+        }
+    }
+
+    /// The relocation kind.
+    pub fn kind(&self) -> CoreReloKind {
+        self.relo.kind
+    }
+}
+
+type Outcome<'l, 't> = Result<Resolution<'l, 't>, RecordError>;
+
+/// A record matched against every candidate, before agreement.
+type Evaluated<'l, 't> = Result<(Spec<'l>, Vec<CandidateEval<'t>>), RecordError>;
+
+/// A record in btfkit's first pass: finished already (errors, TYPE_ID_LOCAL)
+/// or matched and waiting for the per-root agreement.
+enum Staged<'l, 't> {
+    Done(Outcome<'l, 't>),
+    Matched(Evaluated<'l, 't>),
+}
+
+/// Resolves `records` (in file order, already filtered to the ones that
+/// belong to a function) against `targets`.
+pub fn resolve<'l, 't>(
+    local: &BtfView<'l>,
+    records: &[Record],
+    targets: &Targets<'t>,
+    opts: &Options,
+) -> Vec<Outcome<'l, 't>> {
+    let mut engine = Engine {
+        local,
+        targets,
+        opts: *opts,
+        cache: FxHashMap::default(),
+    };
+    match opts.semantics {
+        Semantics::Libbpf => records.iter().map(|r| engine.libbpf_one(r)).collect(),
+        Semantics::Btfkit => engine.btfkit_all(records),
+    }
+}
+
+struct Engine<'e, 'l, 't> {
+    local: &'e BtfView<'l>,
+    targets: &'e Targets<'t>,
+    opts: Options,
+    cache: FxHashMap<TypeId, Result<Arc<[Candidate]>, Error>>,
+}
+
+/// What is known about a record before candidates are looked at.
+enum Prepared<'l> {
+    /// TYPE_ID_LOCAL: needs no candidate.
+    Local(Spec<'l>),
+    /// Everything else.
+    Search(Spec<'l>),
+}
+
+impl<'l, 't> Engine<'_, 'l, 't> {
+    fn err(rec: &Record, error: Error) -> RecordError {
+        RecordError {
+            location: rec.location.clone(),
+            error,
+        }
+    }
+
+    fn prepare(&self, rec: &Record) -> Result<Prepared<'l>, Error> {
+        let btf = self.local.btf;
+        let root = rec.relo.type_id;
+        if root.0 > btf.last_id().0 {
+            return Err(Error::RootOutOfRange {
+                id: root,
+                last: btf.last_id(),
+            });
+        }
+        let access = btf
+            .name(rec.relo.access_str)
+            .ok_or(Error::AccessStrOutOfRange(rec.relo.access_str.0))?;
+        let kind = rec.relo.kind;
+        if kind == CoreReloKind::TypeIdLocal {
+            return Ok(Prepared::Local(parse_local(
+                self.local, root, kind, access,
+            )?));
+        }
+        let t = btf.get(root).ok_or(Error::VoidRoot)?;
+        if t.name_off().is_empty() || btf.type_name(&t).is_empty() {
+            return Err(Error::AnonymousRoot {
+                id: root,
+                kind: t.kind().name().to_string(),
+            });
+        }
+        Ok(Prepared::Search(parse_local(
+            self.local, root, kind, access,
+        )?))
+    }
+
+    fn cands(&mut self, root: TypeId) -> Result<Arc<[Candidate]>, Error> {
+        let (local, targets) = (self.local, self.targets);
+        self.cache
+            .entry(root)
+            .or_insert_with(|| targets.find_cands(local, root).map(Arc::from))
+            .clone()
+    }
+
+    fn matching_opts(&self) -> MatchOpts {
+        MatchOpts {
+            libbpf_member_quirk: self.opts.semantics == Semantics::Libbpf,
+        }
+    }
+
+    fn eval(&self, spec: &Spec<'l>, cand: Candidate) -> Result<CandidateEval<'t>, Error> {
+        let t = &self.targets.get(cand.target).view;
+        let outcome = spec_match(spec, self.local, t, cand.id, self.matching_opts())?;
+        let calc = match &outcome {
+            MatchOutcome::Match(ts) => Some(calc_relo(
+                spec.kind,
+                spec,
+                self.local,
+                Some((ts, t)),
+                self.opts.semantics,
+            )?),
+            MatchOutcome::NoMatch(_) => None,
+        };
+        Ok(CandidateEval {
+            cand,
+            outcome,
+            calc,
+            pruned: false,
+        })
+    }
+
+    fn local_only(&self, rec: &Record, spec: Spec<'l>) -> Resolution<'l, 't> {
+        let root = u64::from(spec.root.0);
+        Resolution {
+            location: rec.location.clone(),
+            relo: rec.relo,
+            local: spec,
+            candidates: Vec::new(),
+            used: None,
+            calc: CalcResult {
+                orig_val: root,
+                new_val: root,
+                validate: false,
+                ..CalcResult::default()
+            },
+        }
+    }
+
+    fn no_target(&self, spec: &Spec<'l>) -> Result<CalcResult, Error> {
+        calc_relo(spec.kind, spec, self.local, None, self.opts.semantics)
+    }
+
+    /// libbpf: candidates from the shared, pruned cache, in record order.
+    fn libbpf_one(&mut self, rec: &Record) -> Outcome<'l, 't> {
+        let spec = match self.prepare(rec).map_err(|e| Self::err(rec, e))? {
+            Prepared::Local(spec) => return Ok(self.local_only(rec, spec)),
+            Prepared::Search(spec) => spec,
+        };
+        let cands = self.cands(spec.root).map_err(|e| Self::err(rec, e))?;
+        let mut evals = Vec::with_capacity(cands.len());
+        for &c in cands.iter() {
+            evals.push(self.eval(&spec, c).map_err(|e| Self::err(rec, e))?);
+        }
+        let used: SmallVec<[usize; 4]> = (0..evals.len())
+            .filter(|&i| evals[i].calc.is_some())
+            .collect();
+        let res = self.finish(rec, spec, evals, &used)?;
+        if let Some(Ok(list)) = self.cache.get_mut(&res.local.root) {
+            let kept: Vec<Candidate> = res
+                .candidates
+                .iter()
+                .filter(|e| e.calc.is_some())
+                .map(|e| e.cand)
+                .collect();
+            if !kept.is_empty() {
+                *list = kept.into();
+            }
+        }
+        Ok(res)
+    }
+
+    /// btfkit: match everything against full lists, then agree per root.
+    fn btfkit_all(&mut self, records: &[Record]) -> Vec<Outcome<'l, 't>> {
+        let mut staged: Vec<Staged<'l, 't>> = Vec::with_capacity(records.len());
+        for rec in records {
+            let prepared = self.prepare(rec).map_err(|e| Self::err(rec, e));
+            staged.push(match prepared {
+                Err(e) => Staged::Done(Err(e)),
+                Ok(Prepared::Local(spec)) => Staged::Done(Ok(self.local_only(rec, spec))),
+                Ok(Prepared::Search(spec)) => Staged::Matched(
+                    self.cands(spec.root)
+                        .and_then(|cands| {
+                            cands
+                                .iter()
+                                .map(|&c| self.eval(&spec, c))
+                                .collect::<Result<Vec<_>, _>>()
+                        })
+                        .map(|evals| (spec, evals))
+                        .map_err(|e| Self::err(rec, e)),
+                ),
+            });
+        }
+        let common = common_sets(&staged);
+        staged
+            .into_iter()
+            .zip(records)
+            .map(|(st, rec)| match st {
+                Staged::Done(outcome) => outcome,
+                Staged::Matched(m) => m.and_then(|(spec, mut evals)| {
+                    let set = common.get(&spec.root);
+                    let matched = |e: &CandidateEval<'_>| e.calc.is_some();
+                    let in_common =
+                        |e: &CandidateEval<'_>| set.is_some_and(|s| s.contains(&e.cand));
+                    let use_common = set.is_some_and(|s| !s.is_empty());
+                    let used: SmallVec<[usize; 4]> = (0..evals.len())
+                        .filter(|&j| matched(&evals[j]) && (!use_common || in_common(&evals[j])))
+                        .collect();
+                    for (j, e) in evals.iter_mut().enumerate() {
+                        e.pruned = matched(e) && !used.contains(&j);
+                    }
+                    self.finish(rec, spec, evals, &used)
+                }),
+            })
+            .collect()
+    }
+
+    /// Checks that the used candidates agree and builds the resolution.
+    fn finish(
+        &self,
+        rec: &Record,
+        spec: Spec<'l>,
+        evals: Vec<CandidateEval<'t>>,
+        used: &[usize],
+    ) -> Outcome<'l, 't> {
+        let describe = |c: Candidate| format!("[{}] in {}", c.id, self.targets.get(c.target).name);
+        let decision = |c: &CalcResult| {
+            format!(
+                "{} {}",
+                if c.poison { "failure" } else { "success" },
+                c.new_val
+            )
+        };
+        let mut reference: Option<(usize, u32, CalcResult)> = None;
+        for &j in used {
+            let e = &evals[j];
+            let (MatchOutcome::Match(ts), Some(calc)) = (&e.outcome, e.calc) else {
+                continue;
+            };
+            let Some((r, bits, rcalc)) = reference else {
+                reference = Some((j, ts.bit_offset, calc));
+                continue;
+            };
+            let first = evals[r].cand;
+            if ts.bit_offset != bits {
+                return Err(Self::err(
+                    rec,
+                    Error::OffsetAmbiguity {
+                        first: describe(first),
+                        first_bits: bits,
+                        second: describe(e.cand),
+                        second_bits: ts.bit_offset,
+                    },
+                ));
+            }
+            if calc.poison != rcalc.poison || calc.new_val != rcalc.new_val {
+                return Err(Self::err(
+                    rec,
+                    Error::DecisionAmbiguity {
+                        first: describe(first),
+                        first_value: decision(&rcalc),
+                        second: describe(e.cand),
+                        second_value: decision(&calc),
+                    },
+                ));
+            }
+        }
+        let (used, calc) = match reference {
+            Some((r, _, calc)) => (Some(r), calc),
+            None => (None, self.no_target(&spec).map_err(|e| Self::err(rec, e))?),
+        };
+        Ok(Resolution {
+            location: rec.location.clone(),
+            relo: rec.relo,
+            local: spec,
+            candidates: evals,
+            used,
+            calc,
+        })
+    }
+}
+
+/// For each root: the candidates that match every record of that root that
+/// matches at least one candidate.
+fn common_sets(staged: &[Staged<'_, '_>]) -> FxHashMap<TypeId, CandidateSet> {
+    let mut sets: FxHashMap<TypeId, CandidateSet> = FxHashMap::default();
+    let matched = staged.iter().filter_map(|s| match s {
+        Staged::Matched(Ok(m)) => Some(m),
+        _ => None,
+    });
+    for (spec, evals) in matched {
+        let matched: CandidateSet = evals
+            .iter()
+            .filter(|e| e.calc.is_some())
+            .map(|e| e.cand)
+            .collect();
+        if matched.is_empty() {
+            continue;
+        }
+        sets.entry(spec.root)
+            .and_modify(|s| s.retain(|c| matched.contains(c)))
+            .or_insert(matched);
+    }
+    sets
+}
+
+/// A few candidates (almost always one), in candidate order.
+type CandidateSet = SmallVec<[Candidate; 2]>;
