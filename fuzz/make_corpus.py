@@ -113,6 +113,18 @@ def main():
         # A cut that leaves an empty split: base only.
         put("parse_split", "base_only", struct.pack("<H", len(kinds)) + kinds)
 
+    # dwarf2btf: small DWARF objects whole, and raw sections in the target's
+    # [u16 len][.debug_abbrev][u16 len][.debug_str][.debug_info] layout.
+    for obj in ["bitfields.clang.o", "tags.clang.o", "classes.clang.o", "extras.clang.o",
+                "lto.x86_64", "rust_enums.x86_64.o", "kinds.zstd.o"]:
+        put("dwarf2btf", obj, read("dwarf", "obj", obj))
+    gcc = read("dwarf", "obj", "bitfields.gcc-dwarf4.o")
+    if gcc is not None:
+        sec = elf_sections(gcc)
+        abbrev, strs = sec.get(".debug_abbrev", b""), sec.get(".debug_str", b"")
+        raw = struct.pack("<H", len(abbrev)) + abbrev + struct.pack("<H", len(strs)) + strs
+        put("dwarf2btf", "bitfields.gcc-dwarf4.raw", raw + sec.get(".debug_info", b""))
+
 
 if __name__ == "__main__":
     main()

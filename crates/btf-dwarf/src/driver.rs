@@ -1,0 +1,141 @@
+//! Running the unit decoders in parallel and merging their results in unit
+//! order.
+//!
+//! `jobs` workers (a rayon pool) take units in ascending order from a shared
+//! counter, decode them and send the results to the calling thread, which
+//! merges them strictly in unit order through a small reorder buffer. The
+//! merged bytes therefore never depend on the number of workers or on
+//! timing. Workers stay at most a window of units ahead of the merge, which
+//! bounds memory on inputs with thousands of units.
+
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Condvar, Mutex};
+
+use crate::context::{unit_start, Ctx};
+use crate::lower::UnitBtf;
+use crate::{Error, Progress, Result};
+
+/// Units a worker may run ahead of the merge, per worker.
+const WINDOW_PER_JOB: usize = 8;
+
+/// `.debug_info` is handed back to [`Progress::done_with`] in steps of at
+/// least this many bytes.
+const RELEASE_STEP: usize = 8 << 20;
+
+/// Decodes every unit of `ctx` with `jobs` workers and hands each result,
+/// in unit order, to `merge`.
+pub(crate) fn run<'a>(
+    ctx: &Ctx<'a>,
+    jobs: usize,
+    progress: &dyn Progress,
+    decode_seconds: &Mutex<f64>,
+    mut merge: impl FnMut(UnitBtf<'a>) -> Result<()>,
+) -> Result<()> {
+    let total = ctx.headers.len();
+    progress.start(total as u64);
+    let jobs = jobs.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .thread_name(|i| format!("btfkit-dwarf-{i}"))
+        .build()
+        .map_err(|e| Error::Limit(format!("cannot start worker threads: {e}")))?;
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let merged = Mutex::new(0usize);
+    let advanced = Condvar::new();
+    let window = jobs * WINDOW_PER_JOB;
+    let (tx, rx) = mpsc::channel::<(usize, Result<UnitBtf<'a>>)>();
+
+    let worker = |tx: mpsc::Sender<(usize, Result<UnitBtf<'a>>)>| loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= total || stop.load(Ordering::Relaxed) {
+            return;
+        }
+        {
+            let mut done = merged.lock().unwrap_or_else(|e| e.into_inner());
+            while i >= *done + window && !stop.load(Ordering::Relaxed) {
+                done = advanced.wait(done).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        let header = ctx.headers[i];
+        let started = std::time::Instant::now();
+        let result = catch_unwind(AssertUnwindSafe(|| crate::unit::decode(ctx, header)))
+            .unwrap_or_else(|_| {
+                Err(Error::Dwarf {
+                    offset: unit_start(&header),
+                    what: "internal error: the unit decoder panicked".into(),
+                })
+            });
+        *decode_seconds.lock().unwrap_or_else(|e| e.into_inner()) +=
+            started.elapsed().as_secs_f64();
+        if tx.send((i, result)).is_err() {
+            return;
+        }
+    };
+
+    std::thread::scope(|scope| {
+        let worker = &worker;
+        let pool = &pool;
+        let workers = scope.spawn(move || {
+            pool.scope(|s| {
+                for _ in 0..jobs {
+                    let tx = tx.clone();
+                    s.spawn(move |_| worker(tx));
+                }
+            });
+        });
+        let info = ctx.sections.get(gimli::SectionId::DebugInfo);
+        let releasable = ctx.sections.is_input(gimli::SectionId::DebugInfo);
+        let mut released = 0usize;
+        let result = merge_in_order(total, &rx, &mut merge, |done| {
+            *merged.lock().unwrap_or_else(|e| e.into_inner()) = done;
+            advanced.notify_all();
+            progress.advance(done as u64);
+            // Units are decoded from their own bytes only, so everything
+            // before the first unit not merged yet is finished with.
+            let end = ctx
+                .headers
+                .get(done)
+                .map_or(info.len(), |h| unit_start(h) as usize)
+                .min(info.len());
+            if releasable && end >= released + RELEASE_STEP {
+                progress.done_with(&info[released..end]);
+                released = end;
+            }
+        });
+        if result.is_err() {
+            stop.store(true, Ordering::Relaxed);
+            advanced.notify_all();
+        }
+        drop(rx);
+        let _ = workers.join();
+        progress.finish();
+        result
+    })
+}
+
+/// Receives results and merges them in unit order.
+fn merge_in_order<'a>(
+    total: usize,
+    rx: &mpsc::Receiver<(usize, Result<UnitBtf<'a>>)>,
+    merge: &mut impl FnMut(UnitBtf<'a>) -> Result<()>,
+    mut merged_up_to: impl FnMut(usize),
+) -> Result<()> {
+    let mut waiting: BTreeMap<usize, Result<UnitBtf<'a>>> = BTreeMap::new();
+    let mut expected = 0;
+    while expected < total {
+        let Ok((i, result)) = rx.recv() else {
+            return Err(Error::Limit("worker threads stopped early".into()));
+        };
+        waiting.insert(i, result);
+        while let Some(result) = waiting.remove(&expected) {
+            merge(result?)?;
+            expected += 1;
+            merged_up_to(expected);
+        }
+    }
+    Ok(())
+}

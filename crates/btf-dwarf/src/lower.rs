@@ -1,0 +1,290 @@
+//! Lowering a finished unit to BTF records, in the worker that decoded it.
+//!
+//! Everything that costs allocations or per-name work happens here, in
+//! parallel: the unit's types become [`OwnedType`]s whose names are indices
+//! into a unit-local string table and whose references are unit-relative.
+//! Merging (sequential) then only maps each distinct string of the unit to
+//! the output's string table once and adds a base to every reference.
+
+use std::borrow::Cow;
+
+use btf_core::types::{Array, Linkage, Member, Param};
+use btf_core::write::{Body as OwnedBody, OwnedType};
+use btf_core::{Kind, StrOffset, TypeId};
+use rustc_hash::FxHashMap;
+
+use crate::ids::Ref;
+use crate::model::{Body, DeclTag, LocalType, Name, UnitTypes};
+use crate::names::{is_valid_identifier, sanitize};
+use crate::unit::c_str;
+
+/// Member bit offsets must fit in 24 bits in a kflag composite.
+const MAX_KFLAG_OFFSET: u64 = (1 << 24) - 1;
+
+/// Marks a reference field that points into another unit: the low bits
+/// index [`UnitBtf::info_refs`]. Local references are `local id + 1` (0 is
+/// void) and stay far below this bit.
+pub(crate) const INFO_BIT: u32 = 1 << 31;
+
+/// A name field holding an index into [`UnitBtf::strings`] rather than a
+/// final string offset. Names found in `.debug_str` get their final offset
+/// right away (see [`strtab`](crate::strtab)); only the others go through
+/// the unit's table.
+pub(crate) const UNIT_STR_BIT: u32 = 1 << 31;
+
+/// A FUNC the merge may emit (kernel rules pick one per name).
+#[derive(Debug)]
+pub(crate) struct UnitFunc {
+    /// Local string index of the name.
+    pub name: StrOffset,
+    pub linkage: Linkage,
+    pub params_named: bool,
+    /// The FUNC_PROTO, references unit-relative.
+    pub proto: OwnedType,
+    /// DECL_TAGs on the FUNC: (local string index, component).
+    pub tags: Vec<(StrOffset, i32)>,
+}
+
+/// A VAR the merge may emit (one per address).
+#[derive(Debug)]
+pub(crate) struct UnitVar {
+    pub name: StrOffset,
+    /// Unit-relative reference to the type.
+    pub ty: u32,
+    pub linkage: Linkage,
+    pub section: usize,
+    pub offset: u64,
+    pub size: u64,
+    pub tags: Vec<(StrOffset, i32)>,
+}
+
+/// A unit, lowered.
+#[derive(Debug, Default)]
+pub(crate) struct UnitBtf<'a> {
+    pub unit_offset: u64,
+    pub types: Vec<OwnedType>,
+    /// Names without a final offset yet (see [`UNIT_STR_BIT`]).
+    pub strings: Vec<Cow<'a, [u8]>>,
+    /// `.debug_info` offsets of references into other units.
+    pub info_refs: Vec<u64>,
+    /// Unit offsets of the DIE types (local id = index), for references
+    /// from other units.
+    pub offsets: Vec<u32>,
+    /// DIEs standing for other types, resolved.
+    pub aliases: Vec<(u32, Ref)>,
+    pub funcs: Vec<UnitFunc>,
+    pub vars: Vec<UnitVar>,
+    pub warnings: Vec<(&'static str, String)>,
+    pub dies: u64,
+}
+
+/// Where `.debug_str` names go.
+#[derive(Clone, Copy)]
+pub(crate) struct StrTarget<'a> {
+    /// `.debug_str`.
+    pub debug_str: &'a [u8],
+    /// Output offset of `.debug_str`'s first byte, if the output's string
+    /// section was preloaded with it.
+    pub base: Option<u32>,
+}
+
+/// Builds a [`UnitBtf`].
+struct Lowering<'a> {
+    out: UnitBtf<'a>,
+    target: StrTarget<'a>,
+    by_bytes: FxHashMap<Cow<'a, [u8]>, u32>,
+}
+
+/// Lowers a finished unit.
+pub(crate) fn lower<'a>(unit: UnitTypes<'a>, target: StrTarget<'a>) -> UnitBtf<'a> {
+    let mut l = Lowering {
+        target,
+        out: UnitBtf {
+            unit_offset: unit.unit_offset,
+            strings: Vec::new(),
+            offsets: unit.offsets,
+            aliases: unit.aliases,
+            warnings: unit.warnings,
+            dies: unit.dies,
+            ..UnitBtf::default()
+        },
+        by_bytes: FxHashMap::default(),
+    };
+    l.out.types.reserve(unit.types.len());
+    for t in unit.types {
+        let owned = l.owned(t);
+        l.out.types.push(owned);
+    }
+    for mut f in unit.funcs {
+        name_parameters(&mut f.params);
+        let params = l.params(f.params);
+        let proto = OwnedType {
+            name: StrOffset::EMPTY,
+            kind: Kind::FuncProto,
+            kflag: false,
+            size_or_type: l.reference(f.ret),
+            body: OwnedBody::Params(params),
+        };
+        let func = UnitFunc {
+            name: l.string(f.name),
+            linkage: f.linkage,
+            params_named: f.params_named,
+            proto,
+            tags: l.tags(f.tags),
+        };
+        l.out.funcs.push(func);
+    }
+    for v in unit.vars {
+        let var = UnitVar {
+            name: l.string(v.name),
+            ty: l.reference(v.ty),
+            linkage: v.linkage,
+            section: v.section,
+            offset: v.offset,
+            size: v.size,
+            tags: l.tags(v.tags),
+        };
+        l.out.vars.push(var);
+    }
+    l.out
+}
+
+/// The kernel rejects a FUNC whose prototype has an unnamed parameter
+/// ("Invalid arg#N"): pahole skips such functions, aya names the
+/// parameters `param0`, `param1`, … and so does btfkit (the kernel rules
+/// never get here: they skip such functions as pahole does).
+fn name_parameters(params: &mut [(Name<'_>, Ref)]) {
+    for (i, (name, ty)) in params.iter_mut().enumerate() {
+        if *name == crate::model::ANON && *ty != Ref::Void {
+            *name = Name::Bytes(Cow::Owned(format!("param{i}").into_bytes()));
+        }
+    }
+}
+
+impl<'a> Lowering<'a> {
+    /// A name as a name field: a final offset for a `.debug_str` name
+    /// that needs no sanitising, else an index into the unit's strings.
+    fn string(&mut self, name: Name<'a>) -> StrOffset {
+        let b = match name {
+            Name::Bytes(b) if b.is_empty() => return StrOffset::EMPTY,
+            Name::Bytes(b) => b,
+            Name::Str { off, fix } => {
+                let raw = || c_str(self.target.debug_str, off as usize);
+                match self.target.base {
+                    Some(base) if !fix || is_valid_identifier(raw()) => {
+                        return StrOffset(base + off);
+                    }
+                    _ if fix => sanitize(Cow::Borrowed(raw())),
+                    _ => Cow::Borrowed(raw()),
+                }
+            }
+        };
+        if b.is_empty() {
+            return StrOffset::EMPTY;
+        }
+        let next = self.out.strings.len() as u32;
+        let idx = match self.by_bytes.get(&b) {
+            Some(&i) => i,
+            None => {
+                self.out.strings.push(b.clone());
+                self.by_bytes.insert(b, next);
+                next
+            }
+        };
+        StrOffset(UNIT_STR_BIT | idx)
+    }
+
+    /// A resolved reference as a unit-relative field value.
+    fn reference(&mut self, r: Ref) -> u32 {
+        match r {
+            Ref::Local(id) => id.0 + 1,
+            Ref::Info(off) => {
+                let i = self.out.info_refs.len() as u32;
+                self.out.info_refs.push(off);
+                INFO_BIT | i
+            }
+            _ => 0,
+        }
+    }
+
+    fn params(&mut self, ps: Vec<(Name<'a>, Ref)>) -> Vec<Param> {
+        ps.into_iter()
+            .map(|(n, t)| Param {
+                name: self.string(n),
+                type_id: TypeId(self.reference(t)),
+            })
+            .collect()
+    }
+
+    fn tags(&mut self, tags: Vec<DeclTag<'a>>) -> Vec<(StrOffset, i32)> {
+        tags.into_iter()
+            .map(|t| (self.string(t.value), t.component))
+            .collect()
+    }
+
+    fn owned(&mut self, t: LocalType<'a>) -> OwnedType {
+        let name = self.string(t.name);
+        let size_or_type = if t.kind.has_type_ref() {
+            self.reference(t.ty)
+        } else {
+            t.size
+        };
+        let body = match t.body {
+            Body::None | Body::Enumerators(_) => OwnedBody::None,
+            Body::Int(raw) => OwnedBody::Int(raw),
+            Body::Array {
+                elem,
+                index,
+                nelems,
+            } => OwnedBody::Array(Array {
+                elem_type: TypeId(self.reference(elem)),
+                index_type: TypeId(self.reference(index)),
+                nelems,
+            }),
+            Body::Members(ms) => {
+                let limit = if t.kflag {
+                    MAX_KFLAG_OFFSET
+                } else {
+                    u64::from(u32::MAX)
+                };
+                let mut out = Vec::with_capacity(ms.len());
+                for m in ms {
+                    if m.bit_offset > limit {
+                        self.out.warnings.push((
+                            "members beyond BTF's offset limit dropped",
+                            format!("offset {} bits", m.bit_offset),
+                        ));
+                        continue;
+                    }
+                    let raw_offset = if t.kflag {
+                        u32::from(m.bitfield) << 24 | m.bit_offset as u32
+                    } else {
+                        m.bit_offset as u32
+                    };
+                    out.push(Member {
+                        name: self.string(m.name),
+                        type_id: TypeId(self.reference(m.ty)),
+                        raw_offset,
+                        kflag: t.kflag,
+                    });
+                }
+                OwnedBody::Members(out)
+            }
+            Body::Enum(vs) => {
+                OwnedBody::Enum(vs.into_iter().map(|(n, v)| (self.string(n), v)).collect())
+            }
+            Body::Enum64(vs) => {
+                OwnedBody::Enum64(vs.into_iter().map(|(n, v)| (self.string(n), v)).collect())
+            }
+            Body::Params(ps) => OwnedBody::Params(self.params(ps)),
+            Body::DeclTag(c) => OwnedBody::DeclTag(c),
+        };
+        OwnedType {
+            name,
+            kind: t.kind,
+            kflag: t.kflag,
+            size_or_type,
+            body,
+        }
+    }
+}

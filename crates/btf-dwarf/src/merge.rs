@@ -1,0 +1,301 @@
+//! Merging lowered units, in unit order, into one [`BtfBuilder`].
+//!
+//! As in pahole, a unit's types are appended in local order, so a type's
+//! BTF id is the number of types already present plus its local id. Then
+//! come the unit's FUNCs (FUNC_PROTO, FUNC, decl tags) and VARs; DATASECs
+//! are added once every unit is in. The output is then ready for dedup.
+//!
+//! Merging is the only sequential step and the only one that sees every
+//! unit, so it is where "first definition wins" and "one VAR per address"
+//! are decided, which keeps the result independent of how many threads
+//! decoded the units. It is kept cheap: each distinct string of a unit is
+//! looked up once (`.debug_str` strings by offset, without hashing their
+//! bytes), and types only get their ids rebased.
+
+use std::collections::BTreeMap;
+
+use btf_core::types::VarSecinfo;
+use btf_core::write::{Body as OwnedBody, OwnedType};
+use btf_core::{BtfBuilder, Kind, StrOffset, TypeId};
+use rustc_hash::FxHashSet;
+
+use crate::context::Selection;
+use crate::elf::ElfInfo;
+use crate::ids::Ref;
+use crate::lower::{UnitBtf, INFO_BIT, UNIT_STR_BIT};
+use crate::{Error, Result, Stats};
+
+/// How references into a merged unit are found later (`DW_FORM_ref_addr`
+/// from another unit, mostly LTO).
+struct UnitMap {
+    unit_offset: u64,
+    first: u32,
+    offsets: Vec<u32>,
+    aliases: Vec<(u32, Ref)>,
+}
+
+/// A reference field of an added type that points into a unit not merged
+/// yet.
+struct Pending {
+    id: TypeId,
+    field: usize,
+    target: u64,
+}
+
+/// Builds the output BTF one unit at a time.
+pub(crate) struct Merger {
+    builder: BtfBuilder,
+    selection: Selection,
+    /// FUNC names already emitted (kernel selection: one per name).
+    funcs_seen: FxHashSet<StrOffset>,
+    /// VAR addresses already taken: (section, offset).
+    vars_seen: FxHashSet<(usize, u64)>,
+    /// DATASEC entries per section index.
+    datasecs: BTreeMap<usize, Vec<VarSecinfo>>,
+    units: Vec<UnitMap>,
+    pending: Vec<Pending>,
+    pub stats: Stats,
+}
+
+impl Merger {
+    /// A merger appending to `builder` (empty, or split over a base).
+    pub fn new(builder: BtfBuilder, selection: Selection) -> Merger {
+        Merger {
+            builder,
+            selection,
+            funcs_seen: FxHashSet::default(),
+            vars_seen: FxHashSet::default(),
+            datasecs: BTreeMap::new(),
+            units: Vec::new(),
+            pending: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    fn next_id(&self) -> u32 {
+        self.builder.first_id().0 + self.builder.len() as u32
+    }
+
+    /// The output offset for a lowered name field.
+    fn name(field: StrOffset, strings: &[StrOffset]) -> StrOffset {
+        if field.0 & UNIT_STR_BIT != 0 {
+            strings
+                .get((field.0 & !UNIT_STR_BIT) as usize)
+                .copied()
+                .unwrap_or(StrOffset::EMPTY)
+        } else {
+            field
+        }
+    }
+
+    /// Appends one unit.
+    pub fn add(&mut self, unit: UnitBtf<'_>) -> Result<()> {
+        self.stats.units += 1;
+        self.stats.dies += unit.dies;
+        for (category, detail) in unit.warnings {
+            self.stats.warn(category, detail);
+        }
+        let strings: Vec<StrOffset> = unit
+            .strings
+            .iter()
+            .map(|s| self.builder.add_str(s))
+            .collect();
+        let first = self.next_id();
+        if u64::from(first) + unit.types.len() as u64 >= u64::from(INFO_BIT) {
+            return Err(Error::Limit(
+                "more than 2^31 types before deduplication".into(),
+            ));
+        }
+        let ctx = Rebase {
+            base: first - 1,
+            strings: &strings,
+            info_refs: &unit.info_refs,
+        };
+        for t in unit.types {
+            self.add_type(t, &ctx);
+        }
+        for f in unit.funcs {
+            self.stats.func_candidates += 1;
+            let name = Self::name(f.name, &strings);
+            if self.selection == Selection::Kernel {
+                if !f.params_named {
+                    self.stats.funcs_unnamed_params += 1;
+                    continue;
+                }
+                if !self.funcs_seen.insert(name) {
+                    continue;
+                }
+            }
+            let proto = self.add_type(f.proto, &ctx);
+            let func = self.builder.add(OwnedType {
+                name,
+                kind: Kind::Func,
+                kflag: false,
+                size_or_type: proto.0,
+                body: OwnedBody::Func(f.linkage),
+            });
+            self.stats.funcs += 1;
+            self.add_decl_tags(&f.tags, func, &strings);
+        }
+        for v in unit.vars {
+            if v.size == 0 || v.size > u64::from(u32::MAX) || v.offset > u64::from(u32::MAX) {
+                continue;
+            }
+            if !self.vars_seen.insert((v.section, v.offset)) {
+                continue;
+            }
+            let var = OwnedType {
+                name: Self::name(v.name, &strings),
+                kind: Kind::Var,
+                kflag: false,
+                size_or_type: v.ty,
+                body: OwnedBody::Var(v.linkage),
+            };
+            let var = self.add_type_named(var, &ctx);
+            self.stats.vars += 1;
+            self.datasecs
+                .entry(v.section)
+                .or_default()
+                .push(VarSecinfo {
+                    type_id: var,
+                    offset: v.offset as u32,
+                    size: v.size as u32,
+                });
+            self.add_decl_tags(&v.tags, var, &strings);
+        }
+        self.units.push(UnitMap {
+            unit_offset: unit.unit_offset,
+            first,
+            offsets: unit.offsets,
+            aliases: unit.aliases,
+        });
+        Ok(())
+    }
+
+    /// Adds a lowered type: names mapped, references rebased.
+    fn add_type(&mut self, mut t: OwnedType, ctx: &Rebase<'_>) -> TypeId {
+        t.name = Self::name(t.name, ctx.strings);
+        match &mut t.body {
+            OwnedBody::Members(ms) => {
+                for m in ms {
+                    m.name = Self::name(m.name, ctx.strings);
+                }
+            }
+            OwnedBody::Params(ps) => {
+                for p in ps {
+                    p.name = Self::name(p.name, ctx.strings);
+                }
+            }
+            OwnedBody::Enum(vs) => {
+                for v in vs {
+                    v.0 = Self::name(v.0, ctx.strings);
+                }
+            }
+            OwnedBody::Enum64(vs) => {
+                for v in vs {
+                    v.0 = Self::name(v.0, ctx.strings);
+                }
+            }
+            _ => {}
+        }
+        self.add_type_named(t, ctx)
+    }
+
+    /// Adds a type whose names are final; references are rebased.
+    fn add_type_named(&mut self, mut t: OwnedType, ctx: &Rebase<'_>) -> TypeId {
+        let id = TypeId(self.next_id());
+        for (field, r) in t.refs_mut().into_iter().enumerate() {
+            let v = *r;
+            *r = if v == 0 {
+                0
+            } else if v & INFO_BIT != 0 {
+                let target = ctx.info_refs[(v & !INFO_BIT) as usize];
+                self.info_id(target).unwrap_or_else(|| {
+                    self.pending.push(Pending { id, field, target });
+                    0
+                })
+            } else {
+                ctx.base + v
+            };
+        }
+        self.builder.add(t)
+    }
+
+    fn add_decl_tags(&mut self, tags: &[(StrOffset, i32)], target: TypeId, strings: &[StrOffset]) {
+        for &(name, component) in tags {
+            let name = Self::name(name, strings);
+            self.builder.add(OwnedType {
+                name,
+                kind: Kind::DeclTag,
+                kflag: false,
+                size_or_type: target.0,
+                body: OwnedBody::DeclTag(component),
+            });
+        }
+    }
+
+    /// The BTF id of the type DIE at `.debug_info` offset `off`, if its
+    /// unit has been merged.
+    fn info_id(&self, off: u64) -> Option<u32> {
+        let mut off = off;
+        for _ in 0..8 {
+            let i = self.units.partition_point(|u| u.unit_offset <= off);
+            let u = self.units.get(i.checked_sub(1)?)?;
+            let rel = u32::try_from(off - u.unit_offset).ok()?;
+            if let Ok(l) = u.offsets.binary_search(&rel) {
+                return Some(u.first + l as u32);
+            }
+            let a = u.aliases.binary_search_by_key(&rel, |a| a.0).ok()?;
+            match u.aliases[a].1 {
+                Ref::Local(l) => return Some(u.first + l.0),
+                Ref::Info(next) => off = next,
+                _ => return Some(0),
+            }
+        }
+        None
+    }
+
+    /// Fixes up late cross-unit references and adds the DATASECs.
+    pub fn finish(mut self, elf: &ElfInfo<'_>) -> Result<(BtfBuilder, Stats)> {
+        for p in std::mem::take(&mut self.pending) {
+            let id = self.info_id(p.target).unwrap_or(0);
+            if let Some(t) = self.builder.get_mut(p.id) {
+                if let Some(slot) = t.refs_mut().into_iter().nth(p.field) {
+                    *slot = id;
+                }
+            }
+        }
+        for (section, mut vars) in std::mem::take(&mut self.datasecs) {
+            let Some(sec) = elf.section(section) else {
+                continue;
+            };
+            vars.sort_by_key(|v| v.offset);
+            let mut end = 0u64;
+            vars.retain(|v| {
+                let keep = u64::from(v.offset) >= end;
+                if keep {
+                    end = u64::from(v.offset) + u64::from(v.size);
+                }
+                keep
+            });
+            // The kernel wants every entry inside the section and a
+            // non-zero size.
+            let size = sec.size.max(end);
+            let name = String::from_utf8_lossy(&sec.name).into_owned();
+            let size = u32::try_from(size)
+                .map_err(|_| Error::Limit(format!("section {name} is larger than 4 GiB")))?;
+            self.builder.add_datasec(&name, size, vars);
+        }
+        self.stats.types = self.builder.len() as u64;
+        Ok((self.builder, self.stats))
+    }
+}
+
+/// How a unit's lowered fields map to the output.
+struct Rebase<'u> {
+    /// Added to `local id + 1`.
+    base: u32,
+    /// Unit string index → output offset.
+    strings: &'u [StrOffset],
+    info_refs: &'u [u64],
+}

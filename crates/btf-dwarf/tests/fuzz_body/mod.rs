@@ -1,0 +1,74 @@
+//! The body of the `dwarf2btf` fuzz target (fuzz/fuzz_targets/dwarf2btf.rs
+//! includes this file by path), so that `cargo test` on stable replays the
+//! corpus through exactly the fuzzed code.
+//!
+//! Input: an ELF file (starts with `\x7fELF`), converted as
+//! `btfkit dwarf2btf` would; or raw DWARF sections, as
+//! `[u16 LE abbrev length][.debug_abbrev][u16 LE str length][.debug_str]
+//! [.debug_info…]`, which lets the fuzzer work on DWARF without first
+//! getting an ELF file right. Either may fail with an error; it must not
+//! panic, and whatever it produces must be BTF btf-core can read back.
+
+#![allow(dead_code)]
+
+use btf_dwarf::{encode, encode_dwarf, Encoded, NoProgress, Options, RawDwarf, RustNames};
+
+/// Runs one input.
+pub fn dwarf2btf(data: &[u8]) {
+    for rust_names in [RustNames::Sanitize, RustNames::Keep] {
+        let options = Options {
+            jobs: 1,
+            rust_names,
+            ..Options::default()
+        };
+        let result = if data.starts_with(b"\x7fELF") {
+            encode(data, &options, None, &NoProgress)
+        } else {
+            let Some(raw) = split(data) else { return };
+            encode_dwarf(&raw, &options)
+        };
+        if let Ok(encoded) = result {
+            check(encoded);
+        }
+    }
+}
+
+/// Raw sections from the fuzzer's layout.
+fn split(data: &[u8]) -> Option<RawDwarf<'_>> {
+    let (abbrev, rest) = take_prefixed(data)?;
+    let (strs, info) = take_prefixed(rest)?;
+    Some(RawDwarf {
+        debug_info: info,
+        debug_abbrev: abbrev,
+        debug_str: strs,
+        ..RawDwarf::default()
+    })
+}
+
+fn take_prefixed(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let len = usize::from(u16::from_le_bytes([*data.first()?, *data.get(1)?]));
+    let body = data.get(2..2 + len)?;
+    Some((body, &data[2 + len..]))
+}
+
+/// The output must be BTF btf-core reads back.
+fn check(encoded: Encoded) {
+    let bytes = encoded
+        .builder
+        .write(encoded.endian)
+        .expect("a converted BTF must encode");
+    if let Err(e) = btf_core::Btf::parse(&bytes) {
+        panic!("btfkit wrote BTF it cannot read back: {e}");
+    }
+}
+
+/// Builds the raw layout from sections (for seeds and tests).
+pub fn raw_input(abbrev: &[u8], strs: &[u8], info: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    v.extend_from_slice(&(abbrev.len() as u16).to_le_bytes());
+    v.extend_from_slice(abbrev);
+    v.extend_from_slice(&(strs.len() as u16).to_le_bytes());
+    v.extend_from_slice(strs);
+    v.extend_from_slice(info);
+    v
+}
