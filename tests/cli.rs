@@ -175,3 +175,68 @@ fn input_is_never_modified() {
     assert_eq!(std::fs::read(&f).unwrap(), before);
     assert_eq!(std::fs::metadata(&f).unwrap().modified().unwrap(), meta);
 }
+
+/// Regression: `-o` onto a device or FIFO used to rename a temp file over
+/// it, replacing `/dev/null` with a regular file. A FIFO stands in for the
+/// device so a regression cannot damage the machine.
+#[test]
+fn output_to_a_fifo_keeps_the_fifo() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        skip("output_to_a_fifo_keeps_the_fifo", "mkfifo is not available");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    };
+    let input = fixture("raw/kinds.el.btf");
+    let out = btfkit([
+        "dedup".as_ref(),
+        input.as_os_str(),
+        "-o".as_ref(),
+        fifo.as_os_str(),
+    ]);
+    let got = reader.join().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        got.starts_with(&[0x9f, 0xeb]),
+        "no BTF came through the FIFO"
+    );
+}
+
+/// A symlinked output is followed: the file it names is replaced, the link
+/// stays.
+#[test]
+fn output_through_a_symlink_keeps_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.btf");
+    let link = dir.path().join("link.btf");
+    std::fs::write(&real, b"old").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let input = fixture("raw/kinds.el.btf");
+    let out = btfkit([
+        "dedup".as_ref(),
+        input.as_os_str(),
+        "-o".as_ref(),
+        link.as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read(&real).unwrap().starts_with(&[0x9f, 0xeb]));
+}
