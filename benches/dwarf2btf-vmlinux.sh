@@ -64,6 +64,9 @@ B=$(rss "$BTFKIT" dwarf2btf "$VMLINUX" -o "$OUT/btfkit.btf")
 P=$(rss pahole -J -j2 --btf_encode_detached="$OUT/pahole.btf" "$VMLINUX")
 echo "btfkit ${B} KB, pahole ${P} KB, ratio $(echo "scale=2; $B / $P" | bc)"
 
+echo "== time split (btfkit --stats): DWARF decoding and merging, then dedup"
+"$BTFKIT" dwarf2btf "$VMLINUX" -o "$OUT/btfkit.btf" --stats 2>&1 | grep -E '^(units|types|time)'
+
 echo "== 3. determinism"
 "$BTFKIT" dwarf2btf "$VMLINUX" -j1 -o "$OUT/j1.btf"
 "$BTFKIT" dwarf2btf "$VMLINUX" -j2 -o "$OUT/j2.btf"

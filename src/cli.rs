@@ -26,7 +26,7 @@ pub enum Command {
     /// Print the types of a BTF file, ELF object or kernel module.
     ///
     /// The default raw listing is byte-identical to `bpftool btf dump file FILE`.
-    /// FILE may be raw BTF (/sys/kernel/btf/vmlinux, /sys/kernel/btf/<module>)
+    /// FILE may be raw BTF (/sys/kernel/btf/vmlinux, /sys/kernel/btf/MODULE)
     /// or an ELF file with a .BTF section (BPF objects from clang or rustc,
     /// vmlinux, kernel modules).
     Dump(DumpArgs),
@@ -90,7 +90,7 @@ pub struct DumpArgs {
     pub file: PathBuf,
 
     /// Base BTF for split BTF (defaults to /sys/kernel/btf/vmlinux for
-    /// /sys/kernel/btf/<module>).
+    /// /sys/kernel/btf/MODULE).
     #[arg(short = 'B', long, value_name = "BASE")]
     pub base: Option<PathBuf>,
 

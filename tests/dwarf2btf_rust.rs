@@ -186,3 +186,46 @@ fn find<'a>(btf: &'a Btf<'a>, kind: Kind, name: &str) -> btf_core::Type<'a> {
         .find(|t| t.kind() == kind && btf.type_name(t) == name.as_bytes())
         .unwrap_or_else(|| panic!("no {kind} '{name}'"))
 }
+
+/// core's own generic enums (niches in `Option<&u8>`, `Option<bool>`,
+/// `Option<NonZeroU32>`; a real tag in `Option<u64>`; `Result<(), u32>`):
+/// the enum shape, the unit type, and a kernel that loads the result.
+#[test]
+fn core_generic_enums() {
+    let kept = convert(
+        &dwarf_fixture("obj/core_enums.x86_64.o"),
+        RustNames::Keep,
+        0,
+    );
+    let btf = Btf::parse(&kept).unwrap();
+    for name in [
+        "Option<&u8>",
+        "Option<bool>",
+        "Option<core::num::nonzero::NonZero<u32>>",
+        "Option<u64>",
+        "Result<(), u32>",
+        "Result<&str, u8>",
+        "&[u16]",
+        "&str",
+    ] {
+        let t = find(&btf, Kind::Struct, name);
+        if name.starts_with("Option") || name.starts_with("Result") {
+            let union = btf.get(t.members().next().unwrap().type_id).unwrap();
+            assert_eq!(union.kind(), Kind::Union, "{name}");
+            assert!(union.members().all(|m| m.bit_offset() == 0), "{name}");
+        }
+    }
+    let ordering = find(&btf, Kind::Enum, "Ordering");
+    assert!(ordering.kflag());
+    let t = "core_generic_enums";
+    let sanitized = convert(
+        &dwarf_fixture("obj/core_enums.x86_64.o"),
+        RustNames::Sanitize,
+        0,
+    );
+    if btf_sys::require_bpf_or_skip(t) {
+        if let Err(e) = btf_sys::load_btf(&sanitized, 0) {
+            panic!("kernel rejected core_enums BTF: {e}");
+        }
+    }
+}

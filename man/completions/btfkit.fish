@@ -37,7 +37,7 @@ complete -c btfkit -n "__fish_btfkit_needs_command" -f -a "dwarf2btf" -d 'Genera
 complete -c btfkit -n "__fish_btfkit_needs_command" -f -a "completions" -d 'Print shell completions for btfkit'
 complete -c btfkit -n "__fish_btfkit_needs_command" -f -a "man" -d 'Write btfkit\'s man pages into a directory'
 complete -c btfkit -n "__fish_btfkit_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c btfkit -n "__fish_btfkit_using_subcommand dump" -s B -l base -d 'Base BTF for split BTF (defaults to /sys/kernel/btf/vmlinux for /sys/kernel/btf/<module>)' -r -F
+complete -c btfkit -n "__fish_btfkit_using_subcommand dump" -s B -l base -d 'Base BTF for split BTF (defaults to /sys/kernel/btf/vmlinux for /sys/kernel/btf/MODULE)' -r -F
 complete -c btfkit -n "__fish_btfkit_using_subcommand dump" -s f -l format -d 'Output format' -r -f -a "raw\t'bpftool\'s raw listing, byte for byte'
 json\t'One JSON document (schema in `btfkit help dump` and the README)'
 summary\t'A table of counts and bytes per kind, string section size and the largest types'"

@@ -177,7 +177,10 @@ impl<'a> UnitDecoder<'_, 'a> {
             if end(last).is_none_or(|e| e <= limit) {
                 continue;
             }
-            let keep: Vec<bool> = ms.iter().map(|m| end(m).is_none_or(|e| e <= limit)).collect();
+            let keep: Vec<bool> = ms
+                .iter()
+                .map(|m| end(m).is_none_or(|e| e <= limit))
+                .collect();
             if let Body::Members(ms) = &mut self.out.types[i].body {
                 let before = ms.len();
                 let mut keep = keep.into_iter();
@@ -352,10 +355,7 @@ impl<'t> Table<'t> {
     /// The local id of the DIE type at unit offset `off`.
     fn die(&self, off: u32) -> Option<u32> {
         if !self.dense.is_empty() || self.offsets.is_empty() {
-            return self
-                .dense
-                .get(off as usize)
-                .and_then(|&v| v.checked_sub(1));
+            return self.dense.get(off as usize).and_then(|&v| v.checked_sub(1));
         }
         self.offsets.binary_search(&off).ok().map(|i| i as u32)
     }

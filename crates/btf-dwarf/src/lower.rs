@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 use crate::ids::Ref;
 use crate::model::{Body, DeclTag, LocalType, Name, UnitTypes};
 use crate::names::{is_valid_identifier, sanitize};
-use crate::unit::c_str;
+use crate::naming::c_str;
 
 /// Member bit offsets must fit in 24 bits in a kflag composite.
 const MAX_KFLAG_OFFSET: u64 = (1 << 24) - 1;

@@ -204,21 +204,43 @@ impl Merger {
     /// Adds a type whose names are final; references are rebased.
     fn add_type_named(&mut self, mut t: OwnedType, ctx: &Rebase<'_>) -> TypeId {
         let id = TypeId(self.next_id());
-        for (field, r) in t.refs_mut().into_iter().enumerate() {
-            let v = *r;
-            *r = if v == 0 {
-                0
-            } else if v & INFO_BIT != 0 {
-                let target = ctx.info_refs[(v & !INFO_BIT) as usize];
-                self.info_id(target).unwrap_or_else(|| {
-                    self.pending.push(Pending { id, field, target });
-                    0
-                })
-            } else {
-                ctx.base + v
-            };
+        // Field numbers follow `OwnedType::refs_mut`'s order (the pending
+        // fix-up uses it); that method allocates, so this walks the fields
+        // itself: the merge is the sequential part of the conversion.
+        let mut field = 0;
+        let mut rebase = |r: &mut u32| {
+            *r = self.rebase(*r, ctx, id, field);
+            field += 1;
+        };
+        if t.kind.has_type_ref() {
+            rebase(&mut t.size_or_type);
+        }
+        match &mut t.body {
+            OwnedBody::Array(a) => {
+                rebase(&mut a.elem_type.0);
+                rebase(&mut a.index_type.0);
+            }
+            OwnedBody::Members(ms) => ms.iter_mut().for_each(|m| rebase(&mut m.type_id.0)),
+            OwnedBody::Params(ps) => ps.iter_mut().for_each(|p| rebase(&mut p.type_id.0)),
+            OwnedBody::Datasec(vs) => vs.iter_mut().for_each(|v| rebase(&mut v.type_id.0)),
+            _ => {}
         }
         self.builder.add(t)
+    }
+
+    /// One reference field of the type that will get id `id`.
+    fn rebase(&mut self, v: u32, ctx: &Rebase<'_>, id: TypeId, field: usize) -> u32 {
+        if v == 0 {
+            0
+        } else if v & INFO_BIT != 0 {
+            let target = ctx.info_refs[(v & !INFO_BIT) as usize];
+            self.info_id(target).unwrap_or_else(|| {
+                self.pending.push(Pending { id, field, target });
+                0
+            })
+        } else {
+            ctx.base + v
+        }
     }
 
     fn add_decl_tags(&mut self, tags: &[(StrOffset, i32)], target: TypeId, strings: &[StrOffset]) {

@@ -159,3 +159,26 @@ fn elf_output_keeps_the_input() {
         Some(&btf[..])
     );
 }
+
+/// After LTO, one unit's types refer to another's (`DW_FORM_ref_addr`):
+/// the references land on the other unit's types.
+#[test]
+fn cross_unit_references() {
+    let data = fixture("lto.x86_64");
+    let b = bytes(&data, &Options::default());
+    let btf = Btf::parse(&b).unwrap();
+    let shared: Vec<_> = btf
+        .types()
+        .filter(|t| t.kind() == Kind::Struct && btf.type_name(t) == b"shared")
+        .collect();
+    assert_eq!(shared.len(), 2, "one per unit before dedup");
+    for s in shared {
+        for m in s.members() {
+            let t = btf.get(m.type_id).expect("member type resolved");
+            assert_ne!(t.kind(), Kind::Struct, "{:?}", btf.name(m.name));
+        }
+        let a = s.members().next().unwrap();
+        let int = btf.get(a.type_id).unwrap();
+        assert_eq!((int.kind(), btf.type_name(&int)), (Kind::Int, &b"int"[..]));
+    }
+}
