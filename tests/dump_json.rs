@@ -20,6 +20,10 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Number;
 
+mod common;
+
+use common::{fixture, kernel_61, require_file, require_tool};
+
 // ---------------------------------------------------------------------------
 // An order-preserving JSON value (serde_json's own Value sorts object keys).
 
@@ -160,14 +164,6 @@ fn parse(bytes: &[u8], what: &str) -> J {
 // ---------------------------------------------------------------------------
 // Running the tools.
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(rel: &str) -> PathBuf {
-    root().join("fixtures").join(rel)
-}
-
 /// Runs `btfkit dump ARGS…`.
 fn btfkit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_btfkit"))
@@ -188,51 +184,6 @@ fn btfkit_ok(args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
-/// Says why a test did not run, on the real stderr: libtest captures
-/// `eprintln!` of passing tests, and a skip should be seen.
-fn skip(msg: String) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "SKIP: {msg}");
-}
-
-fn require_oracles() -> bool {
-    std::env::var_os("BTFKIT_REQUIRE_ORACLES").is_some_and(|v| v == "1")
-}
-
-/// Whether bpftool can run; otherwise says SKIP loudly (or panics when
-/// oracles are required).
-fn have_bpftool(test: &str) -> bool {
-    let ok = Command::new("bpftool")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if require_oracles() {
-            panic!("{test}: bpftool not found and BTFKIT_REQUIRE_ORACLES=1");
-        }
-        skip(format!(
-            "{test}: bpftool is not installed; the bpftool comparison did not run"
-        ));
-    }
-    ok
-}
-
-/// The input is optional (e.g. /sys/kernel/btf/vmlinux): says SKIP loudly if
-/// absent, or panics when oracles are required.
-fn have_file(test: &str, path: &Path) -> bool {
-    if path.exists() {
-        return true;
-    }
-    if require_oracles() {
-        panic!(
-            "{test}: {} is missing and BTFKIT_REQUIRE_ORACLES=1",
-            path.display()
-        );
-    }
-    skip(format!("{test}: {} does not exist", path.display()));
-    false
-}
-
 /// `bpftool -j btf dump [-B base] file path`.
 fn bpftool_json(path: &Path, base: Option<&Path>) -> Output {
     let mut cmd = Command::new("bpftool");
@@ -243,20 +194,6 @@ fn bpftool_json(path: &Path, base: Option<&Path>) -> Output {
     }
     cmd.arg("file").arg(path);
     cmd.output().expect("run bpftool")
-}
-
-/// Decompresses the gzipped 6.1 kernel BTF into `dir` with gzip(1).
-fn kernel_61(dir: &Path) -> PathBuf {
-    let gz = fixture("kernel/linux-6.1.0-56-cloud.btf.gz");
-    let out = Command::new("gzip")
-        .arg("-dc")
-        .arg(&gz)
-        .output()
-        .expect("run gzip -dc");
-    assert!(out.status.success(), "gzip -dc {} failed", gz.display());
-    let path = dir.join("linux-6.1.0-56-cloud.btf");
-    std::fs::write(&path, out.stdout).unwrap();
-    path
 }
 
 fn fixture_files(dir: &str, ext: &str) -> Vec<PathBuf> {
@@ -502,7 +439,7 @@ fn compare_file(path: &Path, base: Option<&Path>) -> Tally {
 
 #[test]
 fn objects_match_bpftool() {
-    if !have_bpftool("objects_match_bpftool") {
+    if !require_tool("objects_match_bpftool", "bpftool") {
         return;
     }
     let mut fixes = 0;
@@ -535,7 +472,7 @@ fn little_and_big_endian_objects_dump_the_same() {
 
 #[test]
 fn raw_blobs_match_bpftool() {
-    if !have_bpftool("raw_blobs_match_bpftool") {
+    if !require_tool("raw_blobs_match_bpftool", "bpftool") {
         return;
     }
     let mut fixes = 0;
@@ -551,7 +488,7 @@ fn raw_blobs_match_bpftool() {
 
 #[test]
 fn split_btf_matches_bpftool() {
-    if !have_bpftool("split_btf_matches_bpftool") {
+    if !require_tool("split_btf_matches_bpftool", "bpftool") {
         return;
     }
     let t = compare_file(
@@ -585,8 +522,8 @@ fn split_btf_matches_bpftool() {
 #[test]
 fn running_kernel_matches_bpftool() {
     let path = Path::new("/sys/kernel/btf/vmlinux");
-    if !have_file("running_kernel_matches_bpftool", path)
-        || !have_bpftool("running_kernel_matches_bpftool")
+    if !require_file("running_kernel_matches_bpftool", path)
+        || !require_tool("running_kernel_matches_bpftool", "bpftool")
     {
         return;
     }
@@ -597,11 +534,10 @@ fn running_kernel_matches_bpftool() {
 
 #[test]
 fn kernel_6_1_matches_bpftool() {
-    if !have_bpftool("kernel_6_1_matches_bpftool") {
+    if !require_tool("kernel_6_1_matches_bpftool", "bpftool") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = kernel_61(dir.path());
+    let path = kernel_61();
     let t = compare_file(&path, None);
     assert!(t.types > 10_000);
     assert!(t.enum_fixes > 0);

@@ -12,52 +12,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(rel)
-}
+mod common;
 
-/// Says why a test did not run, on the real stderr: libtest captures
-/// `eprintln!` of passing tests, and a skip should be seen.
-fn skip(msg: String) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "SKIP: {msg}");
-}
-
-fn require_oracles() -> bool {
-    std::env::var_os("BTFKIT_REQUIRE_ORACLES").is_some_and(|v| v == "1")
-}
-
-fn have_bpftool(test: &str) -> bool {
-    let ok = Command::new("bpftool")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if require_oracles() {
-            panic!("{test}: bpftool not found and BTFKIT_REQUIRE_ORACLES=1");
-        }
-        skip(format!(
-            "{test}: bpftool is not installed; the bpftool comparison did not run"
-        ));
-    }
-    ok
-}
-
-fn have_file(test: &str, path: &Path) -> bool {
-    if path.exists() {
-        return true;
-    }
-    if require_oracles() {
-        panic!(
-            "{test}: {} is missing and BTFKIT_REQUIRE_ORACLES=1",
-            path.display()
-        );
-    }
-    skip(format!("{test}: {} does not exist", path.display()));
-    false
-}
+use common::{fixture, kernel_61, require_file, require_tool};
 
 /// Runs `btfkit dump ARGS… --format summary`, which must succeed.
 fn summary(args: &[&str]) -> String {
@@ -258,7 +215,7 @@ fn btf_fixtures() -> Vec<PathBuf> {
 
 #[test]
 fn fixtures_counts_and_bytes() {
-    let oracle = have_bpftool("fixtures_counts_and_bytes");
+    let oracle = require_tool("fixtures_counts_and_bytes", "bpftool");
     for p in btf_fixtures() {
         check(&p, None, oracle);
     }
@@ -266,7 +223,7 @@ fn fixtures_counts_and_bytes() {
 
 #[test]
 fn split_counts_and_bytes() {
-    let oracle = have_bpftool("split_counts_and_bytes");
+    let oracle = require_tool("split_counts_and_bytes", "bpftool");
     check(
         &fixture("raw/split_mod.btf"),
         Some(&fixture("raw/split_base.btf")),
@@ -290,26 +247,17 @@ fn split_counts_and_bytes() {
 #[test]
 fn running_kernel_counts_and_bytes() {
     let path = Path::new("/sys/kernel/btf/vmlinux");
-    if !have_file("running_kernel_counts_and_bytes", path) {
+    if !require_file("running_kernel_counts_and_bytes", path) {
         return;
     }
-    let oracle = have_bpftool("running_kernel_counts_and_bytes");
+    let oracle = require_tool("running_kernel_counts_and_bytes", "bpftool");
     check(path, None, oracle);
 }
 
 #[test]
 fn kernel_6_1_counts_and_bytes() {
-    let oracle = have_bpftool("kernel_6_1_counts_and_bytes");
-    let dir = tempfile::tempdir().unwrap();
-    let gz = fixture("kernel/linux-6.1.0-56-cloud.btf.gz");
-    let out = Command::new("gzip")
-        .arg("-dc")
-        .arg(&gz)
-        .output()
-        .expect("run gzip -dc");
-    assert!(out.status.success());
-    let path = dir.path().join("linux-6.1.btf");
-    std::fs::write(&path, out.stdout).unwrap();
+    let oracle = require_tool("kernel_6_1_counts_and_bytes", "bpftool");
+    let path = kernel_61();
     check(&path, None, oracle);
 }
 
