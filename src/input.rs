@@ -62,6 +62,15 @@ impl InputFile {
         }
     }
 
+    /// The memory map, when the file is mapped (callers that stream through
+    /// a large input use it to release pages they are done with).
+    pub fn mapping(&self) -> Option<&memmap2::Mmap> {
+        match &self.data {
+            Bytes::Mapped(m) => Some(m),
+            Bytes::Read(_) => None,
+        }
+    }
+
     /// The path as given.
     pub fn path(&self) -> &Path {
         &self.path

@@ -27,7 +27,7 @@ pub fn run(args: &Dwarf2btfArgs) -> Result<i32> {
     if args.output.is_none() && args.elf_output.is_none() && !args.in_place && !args.verify_load {
         bail!("nothing to write: give -o FILE, --elf-output FILE or --in-place");
     }
-    let input = Input::open(&args.input)?;
+    let input = InputFile::open(&args.input)?;
     let base_file = args.base.as_deref().map(InputFile::open).transpose()?;
     let base_sections = base_file.as_ref().map(|f| f.btf_sections()).transpose()?;
     let base = match (&base_file, &base_sections) {
@@ -36,7 +36,7 @@ pub fn run(args: &Dwarf2btfArgs) -> Result<i32> {
     };
 
     let started = Instant::now();
-    let progress = Feedback::new(args.quiet, input.map.as_ref());
+    let progress = Feedback::new(args.quiet, input.mapping());
     let encoded = btf_dwarf::encode(input.bytes(), &options(args), base.as_ref(), &progress)
         .with_context(|| format!("{}", args.input.display()))?;
     let converted = started.elapsed();
@@ -189,31 +189,6 @@ fn print_stats(
     let line: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
     writeln!(err, "{}", line.join(", "))?;
     Ok(())
-}
-
-/// The input file, mapped (or read, if it cannot be mapped).
-struct Input {
-    map: Option<memmap2::Mmap>,
-    read: Vec<u8>,
-}
-
-impl Input {
-    fn open(path: &Path) -> Result<Input> {
-        let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
-        // Safety: a read-only private mapping. If another process truncates
-        // the file meanwhile, reads fault; the accepted cost of mapping, as
-        // in every mmap-based reader (see crate::input).
-        let map = unsafe { memmap2::Mmap::map(&file) }.ok();
-        let read = match map {
-            Some(_) => Vec::new(),
-            None => std::fs::read(path).with_context(|| format!("{}", path.display()))?,
-        };
-        Ok(Input { map, read })
-    }
-
-    fn bytes(&self) -> &[u8] {
-        self.map.as_deref().unwrap_or(&self.read)
-    }
 }
 
 /// What the conversion reports back: progress for the bar, and parts of
