@@ -333,12 +333,14 @@ impl<'a> Type<'a> {
         let head = self.type_ref().map(|t| (t, RefSlot::Prefix)).into_iter();
         let data = self.data();
         let array = match data {
-            TypeData::Array(a) => vec![
+            TypeData::Array(a) => Some([
                 (a.elem_type, RefSlot::ArrayElem),
                 (a.index_type, RefSlot::ArrayIndex),
-            ],
-            _ => Vec::new(),
-        };
+            ]),
+            _ => None,
+        }
+        .into_iter()
+        .flatten();
         let members = self
             .members()
             .enumerate()
