@@ -174,3 +174,45 @@ fn closure_is_transitive_and_keeps_ids() {
     }
     assert!(ids.windows(2).all(|w| w[0] < w[1]));
 }
+
+/// `--id` prints exactly the records of those ids, ascending and once each,
+/// as the full dump prints them; `--kind` narrows the ids further; an id
+/// past the end is an error naming the range.
+#[test]
+fn ids_select_their_records() {
+    let obj = fixture("obj/kinds.el.o");
+    let dump = |extra: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["dump".as_ref(), obj.as_os_str()];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        btfkit(&args)
+    };
+    let full = String::from_utf8(dump(&[]).stdout).unwrap();
+    let record = |id: u32| -> String {
+        let start = full.find(&format!("[{id}] ")).unwrap();
+        let end = full[start + 1..]
+            .find("\n[")
+            .map_or(full.len(), |e| start + 2 + e);
+        full[start..end].to_string()
+    };
+    let out = dump(&["--id", "5", "--id", "2", "--id", "5"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        record(2) + &record(5)
+    );
+
+    let kind_of_2 = record(2).split(' ').nth(1).unwrap().to_ascii_lowercase();
+    let out = dump(&["--id", "2", "--id", "5", "--kind", &kind_of_2]);
+    let got = String::from_utf8(out.stdout).unwrap();
+    assert!(got.starts_with(&record(2)), "{got}");
+
+    let last = full.lines().filter(|l| l.starts_with('[')).count();
+    let past = (last + 1).to_string();
+    let out = dump(&["--id", &past]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("--id {past}")) && err.contains(&format!("to {last}")),
+        "{err}"
+    );
+}

@@ -45,19 +45,23 @@ impl Selection {
                 );
             }
         }
-        let mut picked: Vec<TypeId> = (btf.first_id().0..btf.type_count())
-            .map(TypeId)
-            .chain(args.ids.iter().map(|&i| TypeId(i)))
+        // With --id the candidates are those ids alone, not a scan of the
+        // whole blob; --type and --kind then narrow them down.
+        let candidates: Box<dyn Iterator<Item = TypeId>> = if args.ids.is_empty() {
+            Box::new((btf.first_id().0..btf.type_count()).map(TypeId))
+        } else {
+            Box::new(args.ids.iter().map(|&i| TypeId(i)))
+        };
+        let mut picked: Vec<TypeId> = candidates
             .filter(|&id| {
                 let Some(t) = btf.get(id) else { return false };
-                let by_id = args.ids.is_empty() || args.ids.contains(&id.0);
                 let by_kind = kinds.is_empty() || kinds.contains(&t.kind());
                 let by_name = args.types.is_empty()
                     || args
                         .types
                         .iter()
                         .any(|p| glob_match(p.as_bytes(), btf.type_name(&t)));
-                by_id && by_kind && by_name
+                by_kind && by_name
             })
             .collect();
         picked.sort_unstable();
