@@ -52,7 +52,7 @@ impl<'a> UnitDecoder<'_, 'a> {
                 Err(off) => missing.push(off),
             };
             for t in &mut self.out.types {
-                t.refs_mut().for_each(&mut fix);
+                t.for_each_ref(&mut fix);
             }
             for f in &mut self.out.funcs {
                 fix(&mut f.ret);
@@ -84,7 +84,7 @@ impl<'a> UnitDecoder<'_, 'a> {
             }
         };
         for t in &mut self.out.types {
-            t.refs_mut().for_each(&mut fix);
+            t.for_each_ref(&mut fix);
         }
         for f in &mut self.out.funcs {
             fix(&mut f.ret);

@@ -15,7 +15,9 @@
 use std::collections::BTreeMap;
 
 use btf_core::types::VarSecinfo;
-use btf_core::write::{Body as OwnedBody, OwnedType, PackedBtf};
+use btf_core::write::{
+    for_each_name_word, for_each_ref_word, record_len, Body as OwnedBody, OwnedType, PackedBtf,
+};
 use btf_core::{Kind, StrOffset, TypeId};
 use rustc_hash::FxHashSet;
 
@@ -54,6 +56,8 @@ pub(crate) struct Merger {
     datasecs: BTreeMap<usize, Vec<VarSecinfo>>,
     units: Vec<UnitMap>,
     pending: Vec<Pending>,
+    /// One record being rewritten, kept to reuse its allocation.
+    scratch: Vec<u32>,
     pub stats: Stats,
 }
 
@@ -68,6 +72,7 @@ impl Merger {
             datasecs: BTreeMap::new(),
             units: Vec::new(),
             pending: Vec::new(),
+            scratch: Vec::new(),
             stats: Stats::default(),
         }
     }
@@ -111,9 +116,7 @@ impl Merger {
             strings: &strings,
             info_refs: &unit.info_refs,
         };
-        for t in unit.types {
-            self.add_type(t, &ctx)?;
-        }
+        self.add_records(&unit.types, &ctx)?;
         for f in unit.funcs {
             self.stats.func_candidates += 1;
             let name = Self::name(f.name, &strings);
@@ -169,6 +172,35 @@ impl Merger {
             offsets: unit.offsets,
             aliases: unit.aliases,
         });
+        Ok(())
+    }
+
+    /// Adds a unit's lowered records: names mapped, references rebased.
+    fn add_records(&mut self, words: &[u32], ctx: &Rebase<'_>) -> Result<()> {
+        let mut rec = std::mem::take(&mut self.scratch);
+        let mut at = 0;
+        while at < words.len() {
+            let len = record_len(words[at + 1])
+                .filter(|&n| at + n <= words.len())
+                .ok_or_else(|| Error::Limit("a lowered record does not fit its kind".into()))?;
+            rec.clear();
+            rec.extend_from_slice(&words[at..at + len]);
+            at += len;
+            let _ = for_each_name_word(&mut rec, |n| {
+                *n = Self::name(StrOffset(*n), ctx.strings).0;
+                Ok::<(), ()>(())
+            });
+            let id = TypeId(self.next_id());
+            let mut field = 0;
+            for_each_ref_word(&mut rec, |r| {
+                *r = self.rebase(*r, ctx, id, field);
+                field += 1;
+            });
+            self.builder
+                .add_record(&rec)
+                .map_err(|e| Error::Limit(format!("cannot encode a type: {e}")))?;
+        }
+        self.scratch = rec;
         Ok(())
     }
 

@@ -11,10 +11,8 @@ mod packed;
 mod strings;
 
 pub use owned::{Body, OwnedType};
-pub use packed::PackedBtf;
-pub(crate) use packed::{
-    body_fits, decode, encode_words, for_each_name_word, for_each_ref_word, kind_of, record_words,
-};
+pub(crate) use packed::{body_fits, decode, encode_words, kind_of, record_words};
+pub use packed::{for_each_name_word, for_each_ref_word, record_len, PackedBtf};
 pub use strings::StringTable;
 
 use crate::header::{HEADER_LEN, HEADER_LEN_LAYOUT};

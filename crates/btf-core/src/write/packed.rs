@@ -92,6 +92,32 @@ impl PackedBtf {
         Ok(id)
     }
 
+    /// Adds a type given as its record: native-endian words, `name_off`,
+    /// `info`, `size_or_type` and the kind's trailing words.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Write`] for a kind btfkit does not know, a record whose
+    /// length does not fit its kind and vlen, or more than 2³² words.
+    pub fn add_record(&mut self, w: &[u32]) -> Result<TypeId> {
+        let id = TypeId(self.first_id + self.offs.len() as u32);
+        let fail = |what: String| Err(Error::Write { id, what });
+        let Some(&info) = w.get(1) else {
+            return fail("a record is at least three words".into());
+        };
+        match record_len(info) {
+            Some(n) if n == w.len() => {}
+            Some(n) => return fail(format!("{}-word record, its kind needs {n}", w.len())),
+            None => return fail(format!("unknown kind {}", (info >> 24) & INFO_KIND_MASK)),
+        }
+        let Ok(at) = u32::try_from(self.words.len()) else {
+            return fail("more than 2^32 words of types".into());
+        };
+        self.words.extend_from_slice(w);
+        self.offs.push(at);
+        Ok(id)
+    }
+
     /// The record of type `id` as words, if this builder holds it.
     pub fn record(&self, id: TypeId) -> Option<&[u32]> {
         let (start, end) = self.bounds(id)?;
@@ -291,11 +317,18 @@ pub(crate) fn record_words(kind: Kind, vlen: u32) -> Option<usize> {
     )
 }
 
-/// Calls `f` on every type-id word of the record `w` (whose length fits its
-/// kind), in record order: the prefix's type, array element then index,
-/// members, parameters, section entries.
+/// The number of words of a record whose `info` word is `info`; `None` for
+/// kinds btfkit does not know.
 #[inline]
-pub(crate) fn for_each_ref_word(w: &mut [u32], mut f: impl FnMut(&mut u32)) {
+pub fn record_len(info: u32) -> Option<usize> {
+    record_words(kind_of(info), info & INFO_VLEN_MASK)
+}
+
+/// Calls `f` on every type-id word of the record `w` (whose length fits its
+/// kind, see [`record_len`]), in record order: the prefix's type, array
+/// element then index, members, parameters, section entries.
+#[inline]
+pub fn for_each_ref_word(w: &mut [u32], mut f: impl FnMut(&mut u32)) {
     let kind = kind_of(w[1]);
     if kind.has_type_ref() {
         f(&mut w[2]);
@@ -312,11 +345,11 @@ pub(crate) fn for_each_ref_word(w: &mut [u32], mut f: impl FnMut(&mut u32)) {
     }
 }
 
-/// Calls `f` on every string-offset word of the record `w`, in libbpf's
-/// order: the type's name, then its members', enumerators' or parameters'
-/// names.
+/// Calls `f` on every string-offset word of the record `w` (whose length
+/// fits its kind), in libbpf's order: the type's name, then its members',
+/// enumerators' or parameters' names. Stops at the first error.
 #[inline]
-pub(crate) fn for_each_name_word<E>(
+pub fn for_each_name_word<E>(
     w: &mut [u32],
     mut f: impl FnMut(&mut u32) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
