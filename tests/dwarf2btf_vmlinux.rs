@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use btf_core::dedup::{dedup, DedupOptions};
+use btf_core::dedup::{dedup_packed, DedupOptions};
 use btf_core::elf::ElfBtf;
 use btf_core::{Btf, Kind, TypeData, TypeId};
 
@@ -34,7 +34,7 @@ fn vmlinux_matches_embedded_btf() {
     let options = btf_dwarf::Options::default();
     let enc = btf_dwarf::encode(&data, &options, None, &btf_dwarf::NoProgress).expect("encode");
     assert!(enc.kernel, "vmlinux not recognised as a kernel");
-    let out = dedup(enc.builder, None, &DedupOptions::default()).expect("dedup");
+    let out = dedup_packed(enc.builder, None, &DedupOptions::default()).expect("dedup");
     let bytes = out.builder.write(enc.endian).expect("write");
     let ours = Btf::parse(&bytes).expect("parse ours");
 

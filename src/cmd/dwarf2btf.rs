@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use btf_core::dedup::{dedup, DedupOptions};
+use btf_core::dedup::{dedup_packed, DedupOptions};
 use btf_core::{BtfBuilder, Endian, Kind};
 use btf_dwarf::{Arrays, Encoded, Mode, Options, Progress, RustNames, Stats};
 
@@ -48,9 +48,9 @@ pub fn run(args: &Dwarf2btfArgs) -> Result<i32> {
     } = encoded;
     let before = builder.len();
     let builder = if args.no_dedup {
-        builder
+        builder.to_builder()
     } else {
-        dedup(builder, base.as_ref(), &DedupOptions::default())
+        dedup_packed(builder, base.as_ref(), &DedupOptions::default())
             .context("deduplicating the generated BTF")?
             .builder
     };

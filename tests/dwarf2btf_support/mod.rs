@@ -43,7 +43,7 @@ pub fn convert(path: &Path, rust_names: btf_dwarf::RustNames, jobs: usize) -> Ve
     };
     let enc = btf_dwarf::encode(&data, &options, None, &btf_dwarf::NoProgress)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let out = btf_core::dedup::dedup(enc.builder, None, &Default::default())
+    let out = btf_core::dedup::dedup_packed(enc.builder, None, &Default::default())
         .unwrap_or_else(|e| panic!("{}: dedup: {e}", path.display()));
     out.builder.write(enc.endian).expect("write")
 }

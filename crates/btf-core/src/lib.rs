@@ -52,7 +52,7 @@ pub mod types;
 pub mod write;
 
 pub use crate::btf::{Btf, MAX_CHAIN, MAX_TYPES};
-pub use crate::dedup::{dedup, dedup_btf, DedupOptions, Deduped};
+pub use crate::dedup::{dedup, dedup_btf, dedup_packed, DedupOptions, Deduped};
 pub use crate::endian::Endian;
 pub use crate::error::{Error, Result};
 pub use crate::ext::BtfExt;

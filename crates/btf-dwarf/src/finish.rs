@@ -44,15 +44,21 @@ impl<'a> UnitDecoder<'_, 'a> {
     /// and aliases. References to DIEs that are not types get placeholders,
     /// added in a second round.
     fn resolve_all(&mut self, dies: u32, index: Ref) {
+        let dense = Dense::new(&self.out.offsets);
+        self.resolve_with(&dense, dies, index);
+        dense.release(&self.out.offsets);
+    }
+
+    fn resolve_with(&mut self, dense: &Dense, dies: u32, index: Ref) {
         let mut missing: Vec<usize> = Vec::new();
         {
-            let table = Table::new(&self.out.offsets, &self.out.aliases, dies, index);
+            let table = Table::new(&self.out.offsets, dense, &self.out.aliases, dies, index);
             let mut fix = |r: &mut Ref| match table.resolve(*r) {
                 Ok(done) => *r = done,
                 Err(off) => missing.push(off),
             };
             for t in &mut self.out.types {
-                t.refs_mut().for_each(&mut fix);
+                t.for_each_ref(&mut fix);
             }
             for f in &mut self.out.funcs {
                 fix(&mut f.ret);
@@ -63,7 +69,7 @@ impl<'a> UnitDecoder<'_, 'a> {
             }
         }
         let snapshot = self.out.aliases.clone();
-        let table = Table::new(&self.out.offsets, &snapshot, dies, index);
+        let table = Table::new(&self.out.offsets, dense, &snapshot, dies, index);
         for a in &mut self.out.aliases {
             a.1 = table.resolve(a.1).unwrap_or(Ref::Void);
         }
@@ -77,14 +83,14 @@ impl<'a> UnitDecoder<'_, 'a> {
             let r = self.unresolved(off);
             placeholders.insert(off, r);
         }
-        let table = Table::new(&self.out.offsets, &self.out.aliases, dies, index);
+        let table = Table::new(&self.out.offsets, dense, &self.out.aliases, dies, index);
         let mut fix = |r: &mut Ref| {
             if let Err(off) = table.resolve(*r) {
                 *r = placeholders.get(&off).copied().unwrap_or(Ref::Void);
             }
         };
         for t in &mut self.out.types {
-            t.refs_mut().for_each(&mut fix);
+            t.for_each_ref(&mut fix);
         }
         for f in &mut self.out.funcs {
             fix(&mut f.ret);
@@ -317,38 +323,80 @@ impl<'a> UnitDecoder<'_, 'a> {
     }
 }
 
+/// Unit offset → local id + 1 (0: not a DIE type), for units small
+/// enough: one array access instead of a binary search per reference, of
+/// which a vmlinux has ten million.
+///
+/// The array is as long as the unit (4 bytes per byte of unit; vmlinux
+/// units average 75 KB), so each worker keeps one and reuses it: only the
+/// entries a unit wrote are cleared afterwards, instead of allocating and
+/// zeroing (and faulting in) a fresh one for every unit.
+struct Dense {
+    map: Vec<u32>,
+}
+
+thread_local! {
+    /// The worker's [`Dense`] array between units: all zeros.
+    static DENSE: std::cell::Cell<Vec<u32>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Units up to this size get a dense offset table.
+const DENSE_LIMIT: usize = 4 << 20;
+
+impl Dense {
+    fn new(offsets: &[u32]) -> Dense {
+        let end = offsets.last().map_or(0, |&o| o as usize + 1);
+        if end > DENSE_LIMIT {
+            return Dense { map: Vec::new() };
+        }
+        let mut map = DENSE.with(|c| c.take());
+        if map.len() < end {
+            map.resize(end, 0);
+        }
+        for (i, &o) in offsets.iter().enumerate() {
+            map[o as usize] = i as u32 + 1;
+        }
+        Dense { map }
+    }
+
+    /// Clears what [`new`](Self::new) wrote and hands the array back to the
+    /// worker.
+    fn release(self, offsets: &[u32]) {
+        let mut map = self.map;
+        if map.is_empty() {
+            return;
+        }
+        for &o in offsets {
+            map[o as usize] = 0;
+        }
+        DENSE.with(|c| c.set(map));
+    }
+}
+
 /// What references resolve against.
 struct Table<'t> {
     offsets: &'t [u32],
     aliases: &'t [(u32, Ref)],
     dies: u32,
     index: Ref,
-    /// Unit offset → local id + 1 (0: not a DIE type), for units small
-    /// enough: one array access instead of a binary search per reference,
-    /// of which a vmlinux has ten million.
-    dense: Vec<u32>,
+    /// See [`Dense`]; empty for big units (binary search instead).
+    dense: &'t [u32],
 }
 
-/// Units up to this size get a dense offset table (4 bytes per byte of
-/// unit; vmlinux units average 75 KB).
-const DENSE_LIMIT: usize = 4 << 20;
-
 impl<'t> Table<'t> {
-    fn new(offsets: &'t [u32], aliases: &'t [(u32, Ref)], dies: u32, index: Ref) -> Table<'t> {
-        let end = offsets.last().map_or(0, |&o| o as usize + 1);
-        let mut dense = Vec::new();
-        if end <= DENSE_LIMIT {
-            dense.resize(end, 0);
-            for (i, &o) in offsets.iter().enumerate() {
-                dense[o as usize] = i as u32 + 1;
-            }
-        }
+    fn new(
+        offsets: &'t [u32],
+        dense: &'t Dense,
+        aliases: &'t [(u32, Ref)],
+        dies: u32,
+        index: Ref,
+    ) -> Table<'t> {
         Table {
             offsets,
             aliases,
             dies,
             index,
-            dense,
+            dense: &dense.map,
         }
     }
 

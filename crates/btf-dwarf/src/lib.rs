@@ -2,8 +2,8 @@
 //!
 //! [`encode`] reads the DWARF (versions 2–5, compressed or not, relocatable
 //! or linked) of an ELF file — vmlinux, a kernel module, a C or Rust object
-//! or program — and returns the BTF as a [`BtfBuilder`] ready to be
-//! deduplicated and written.
+//! or program — and returns the BTF as a [`PackedBtf`] ready to be
+//! deduplicated ([`btf_core::dedup::dedup_packed`]) and written.
 //!
 //! How DWARF maps to BTF follows pahole where pahole is right and LLVM's BPF
 //! backend where pahole is not (see `DWARF2BTF.md`):
@@ -63,7 +63,8 @@ mod vars;
 
 use std::collections::BTreeMap;
 
-use btf_core::{Btf, BtfBuilder, Endian};
+use btf_core::write::PackedBtf;
+use btf_core::{Btf, Endian};
 use gimli::{Dwarf, EndianSlice, RunTimeEndian};
 
 pub use crate::elf_output::with_btf_section;
@@ -185,8 +186,9 @@ impl Stats {
 /// The result of [`encode`].
 #[derive(Debug)]
 pub struct Encoded {
-    /// The BTF, not deduplicated.
-    pub builder: BtfBuilder,
+    /// The BTF, not deduplicated, in wire layout (a vmlinux has millions
+    /// of types before deduplication).
+    pub builder: PackedBtf,
     /// The byte order of the input, which the BTF should be written in.
     pub endian: Endian,
     /// Whether kernel rules were used.

@@ -1,14 +1,15 @@
 //! Lowering a finished unit to BTF records, in the worker that decoded it.
 //!
 //! Everything that costs allocations or per-name work happens here, in
-//! parallel: the unit's types become [`OwnedType`]s whose names are indices
-//! into a unit-local string table and whose references are unit-relative.
-//! Merging (sequential) then only maps each distinct string of the unit to
-//! the output's string table once and adds a base to every reference.
+//! parallel: the unit's types become BTF records (native-endian words, one
+//! after the other) whose names are indices into a unit-local string table
+//! and whose references are unit-relative. Merging (sequential) then only
+//! maps each distinct string of the unit to the output's string table once,
+//! adds a base to every reference and copies the words.
 
 use std::borrow::Cow;
 
-use btf_core::types::{Array, Linkage, Member, Param};
+use btf_core::types::{Linkage, Param};
 use btf_core::write::{Body as OwnedBody, OwnedType};
 use btf_core::{Kind, StrOffset, TypeId};
 use rustc_hash::FxHashMap;
@@ -62,7 +63,8 @@ pub(crate) struct UnitVar {
 #[derive(Debug, Default)]
 pub(crate) struct UnitBtf<'a> {
     pub unit_offset: u64,
-    pub types: Vec<OwnedType>,
+    /// The unit's types as BTF records, back to back.
+    pub types: Vec<u32>,
     /// Names without a final offset yet (see [`UNIT_STR_BIT`]).
     pub strings: Vec<Cow<'a, [u8]>>,
     /// `.debug_info` offsets of references into other units.
@@ -110,10 +112,9 @@ pub(crate) fn lower<'a>(unit: UnitTypes<'a>, target: StrTarget<'a>) -> UnitBtf<'
         },
         by_bytes: FxHashMap::default(),
     };
-    l.out.types.reserve(unit.types.len());
+    l.out.types.reserve(unit.types.len() * 6);
     for t in unit.types {
-        let owned = l.owned(t);
-        l.out.types.push(owned);
+        l.encode(t);
     }
     for mut f in unit.funcs {
         name_parameters(&mut f.params);
@@ -222,32 +223,52 @@ impl<'a> Lowering<'a> {
             .collect()
     }
 
-    fn owned(&mut self, t: LocalType<'a>) -> OwnedType {
-        let name = self.string(t.name);
+    /// Appends the record of `t`. The record always fits its kind (the
+    /// trailing words the kind needs, from the body when it has them), so
+    /// merging can walk the records by kind and vlen alone.
+    fn encode(&mut self, t: LocalType<'a>) {
+        let name = self.string(t.name).0;
         let size_or_type = if t.kind.has_type_ref() {
             self.reference(t.ty)
         } else {
             t.size
         };
-        let body = match t.body {
-            Body::None | Body::Enumerators(_) => OwnedBody::None,
-            Body::Int(raw) => OwnedBody::Int(raw),
-            Body::Array {
-                elem,
-                index,
-                nelems,
-            } => OwnedBody::Array(Array {
-                elem_type: TypeId(self.reference(elem)),
-                index_type: TypeId(self.reference(index)),
-                nelems,
-            }),
-            Body::Members(ms) => {
+        let at = self.out.types.len();
+        self.out.types.extend_from_slice(&[name, 0, size_or_type]);
+        let mut vlen = 0u32;
+        match (t.kind, t.body) {
+            (Kind::Int, body) => {
+                let raw = match body {
+                    Body::Int(raw) => raw,
+                    _ => 0,
+                };
+                self.out.types.push(raw);
+            }
+            (Kind::Var, _) => self.out.types.push(0),
+            (Kind::DeclTag, body) => {
+                let c = match body {
+                    Body::DeclTag(c) => c,
+                    _ => -1,
+                };
+                self.out.types.push(c as u32);
+            }
+            (Kind::Array, body) => {
+                let (elem, index, nelems) = match body {
+                    Body::Array {
+                        elem,
+                        index,
+                        nelems,
+                    } => (self.reference(elem), self.reference(index), nelems),
+                    _ => (0, 0, 0),
+                };
+                self.out.types.extend_from_slice(&[elem, index, nelems]);
+            }
+            (Kind::Struct | Kind::Union, Body::Members(ms)) => {
                 let limit = if t.kflag {
                     MAX_KFLAG_OFFSET
                 } else {
                     u64::from(u32::MAX)
                 };
-                let mut out = Vec::with_capacity(ms.len());
                 for m in ms {
                     if m.bit_offset > limit {
                         self.out.warnings.push((
@@ -261,30 +282,39 @@ impl<'a> Lowering<'a> {
                     } else {
                         m.bit_offset as u32
                     };
-                    out.push(Member {
-                        name: self.string(m.name),
-                        type_id: TypeId(self.reference(m.ty)),
-                        raw_offset,
-                        kflag: t.kflag,
-                    });
+                    let name = self.string(m.name).0;
+                    let ty = self.reference(m.ty);
+                    self.out.types.extend_from_slice(&[name, ty, raw_offset]);
+                    vlen += 1;
                 }
-                OwnedBody::Members(out)
             }
-            Body::Enum(vs) => {
-                OwnedBody::Enum(vs.into_iter().map(|(n, v)| (self.string(n), v)).collect())
+            (Kind::Enum, Body::Enum(vs)) => {
+                for (n, v) in vs {
+                    let n = self.string(n).0;
+                    self.out.types.extend_from_slice(&[n, v]);
+                    vlen += 1;
+                }
             }
-            Body::Enum64(vs) => {
-                OwnedBody::Enum64(vs.into_iter().map(|(n, v)| (self.string(n), v)).collect())
+            (Kind::Enum64, Body::Enum64(vs)) => {
+                for (n, v) in vs {
+                    let n = self.string(n).0;
+                    self.out
+                        .types
+                        .extend_from_slice(&[n, v as u32, (v >> 32) as u32]);
+                    vlen += 1;
+                }
             }
-            Body::Params(ps) => OwnedBody::Params(self.params(ps)),
-            Body::DeclTag(c) => OwnedBody::DeclTag(c),
-        };
-        OwnedType {
-            name,
-            kind: t.kind,
-            kflag: t.kflag,
-            size_or_type,
-            body,
+            (Kind::FuncProto, Body::Params(ps)) => {
+                for (n, r) in ps {
+                    let n = self.string(n).0;
+                    let r = self.reference(r);
+                    self.out.types.extend_from_slice(&[n, r]);
+                    vlen += 1;
+                }
+            }
+            _ => {}
         }
+        self.out.types[at + 1] =
+            u32::from(t.kflag) << 31 | u32::from(t.kind.to_raw() & 0x7f) << 24 | vlen;
     }
 }

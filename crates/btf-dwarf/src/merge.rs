@@ -1,4 +1,4 @@
-//! Merging lowered units, in unit order, into one [`BtfBuilder`].
+//! Merging lowered units, in unit order, into one [`PackedBtf`].
 //!
 //! As in pahole, a unit's types are appended in local order, so a type's
 //! BTF id is the number of types already present plus its local id. Then
@@ -15,8 +15,10 @@
 use std::collections::BTreeMap;
 
 use btf_core::types::VarSecinfo;
-use btf_core::write::{Body as OwnedBody, OwnedType};
-use btf_core::{BtfBuilder, Kind, StrOffset, TypeId};
+use btf_core::write::{
+    for_each_name_word, for_each_ref_word, record_len, Body as OwnedBody, OwnedType, PackedBtf,
+};
+use btf_core::{Kind, StrOffset, TypeId};
 use rustc_hash::FxHashSet;
 
 use crate::context::Selection;
@@ -44,7 +46,7 @@ struct Pending {
 
 /// Builds the output BTF one unit at a time.
 pub(crate) struct Merger {
-    builder: BtfBuilder,
+    builder: PackedBtf,
     selection: Selection,
     /// FUNC names already emitted (kernel selection: one per name).
     funcs_seen: FxHashSet<StrOffset>,
@@ -54,12 +56,14 @@ pub(crate) struct Merger {
     datasecs: BTreeMap<usize, Vec<VarSecinfo>>,
     units: Vec<UnitMap>,
     pending: Vec<Pending>,
+    /// One record being rewritten, kept to reuse its allocation.
+    scratch: Vec<u32>,
     pub stats: Stats,
 }
 
 impl Merger {
     /// A merger appending to `builder` (empty, or split over a base).
-    pub fn new(builder: BtfBuilder, selection: Selection) -> Merger {
+    pub fn new(builder: PackedBtf, selection: Selection) -> Merger {
         Merger {
             builder,
             selection,
@@ -68,6 +72,7 @@ impl Merger {
             datasecs: BTreeMap::new(),
             units: Vec::new(),
             pending: Vec::new(),
+            scratch: Vec::new(),
             stats: Stats::default(),
         }
     }
@@ -111,9 +116,7 @@ impl Merger {
             strings: &strings,
             info_refs: &unit.info_refs,
         };
-        for t in unit.types {
-            self.add_type(t, &ctx);
-        }
+        self.add_records(&unit.types, &ctx)?;
         for f in unit.funcs {
             self.stats.func_candidates += 1;
             let name = Self::name(f.name, &strings);
@@ -126,16 +129,16 @@ impl Merger {
                     continue;
                 }
             }
-            let proto = self.add_type(f.proto, &ctx);
-            let func = self.builder.add(OwnedType {
+            let proto = self.add_type(f.proto, &ctx)?;
+            let func = self.push(&OwnedType {
                 name,
                 kind: Kind::Func,
                 kflag: false,
                 size_or_type: proto.0,
                 body: OwnedBody::Func(f.linkage),
-            });
+            })?;
             self.stats.funcs += 1;
-            self.add_decl_tags(&f.tags, func, &strings);
+            self.add_decl_tags(&f.tags, func, &strings)?;
         }
         for v in unit.vars {
             if v.size == 0 || v.size > u64::from(u32::MAX) || v.offset > u64::from(u32::MAX) {
@@ -151,7 +154,7 @@ impl Merger {
                 size_or_type: v.ty,
                 body: OwnedBody::Var(v.linkage),
             };
-            let var = self.add_type_named(var, &ctx);
+            let var = self.add_type_named(var, &ctx)?;
             self.stats.vars += 1;
             self.datasecs
                 .entry(v.section)
@@ -161,7 +164,7 @@ impl Merger {
                     offset: v.offset as u32,
                     size: v.size as u32,
                 });
-            self.add_decl_tags(&v.tags, var, &strings);
+            self.add_decl_tags(&v.tags, var, &strings)?;
         }
         self.units.push(UnitMap {
             unit_offset: unit.unit_offset,
@@ -172,8 +175,37 @@ impl Merger {
         Ok(())
     }
 
+    /// Adds a unit's lowered records: names mapped, references rebased.
+    fn add_records(&mut self, words: &[u32], ctx: &Rebase<'_>) -> Result<()> {
+        let mut rec = std::mem::take(&mut self.scratch);
+        let mut at = 0;
+        while at < words.len() {
+            let len = record_len(words[at + 1])
+                .filter(|&n| at + n <= words.len())
+                .ok_or_else(|| Error::Limit("a lowered record does not fit its kind".into()))?;
+            rec.clear();
+            rec.extend_from_slice(&words[at..at + len]);
+            at += len;
+            let _ = for_each_name_word(&mut rec, |n| {
+                *n = Self::name(StrOffset(*n), ctx.strings).0;
+                Ok::<(), ()>(())
+            });
+            let id = TypeId(self.next_id());
+            let mut field = 0;
+            for_each_ref_word(&mut rec, |r| {
+                *r = self.rebase(*r, ctx, id, field);
+                field += 1;
+            });
+            self.builder
+                .add_record(&rec)
+                .map_err(|e| Error::Limit(format!("cannot encode a type: {e}")))?;
+        }
+        self.scratch = rec;
+        Ok(())
+    }
+
     /// Adds a lowered type: names mapped, references rebased.
-    fn add_type(&mut self, mut t: OwnedType, ctx: &Rebase<'_>) -> TypeId {
+    fn add_type(&mut self, mut t: OwnedType, ctx: &Rebase<'_>) -> Result<TypeId> {
         t.name = Self::name(t.name, ctx.strings);
         match &mut t.body {
             OwnedBody::Members(ms) => {
@@ -202,7 +234,7 @@ impl Merger {
     }
 
     /// Adds a type whose names are final; references are rebased.
-    fn add_type_named(&mut self, mut t: OwnedType, ctx: &Rebase<'_>) -> TypeId {
+    fn add_type_named(&mut self, mut t: OwnedType, ctx: &Rebase<'_>) -> Result<TypeId> {
         let id = TypeId(self.next_id());
         // Field numbers follow `OwnedType::refs_mut`'s order (the pending
         // fix-up uses it); that method allocates, so this walks the fields
@@ -225,7 +257,14 @@ impl Merger {
             OwnedBody::Datasec(vs) => vs.iter_mut().for_each(|v| rebase(&mut v.type_id.0)),
             _ => {}
         }
-        self.builder.add(t)
+        self.push(&t)
+    }
+
+    /// Appends an encoded type.
+    fn push(&mut self, t: &OwnedType) -> Result<TypeId> {
+        self.builder
+            .add(t)
+            .map_err(|e| Error::Limit(format!("cannot encode a type: {e}")))
     }
 
     /// One reference field of the type that will get id `id`.
@@ -243,17 +282,23 @@ impl Merger {
         }
     }
 
-    fn add_decl_tags(&mut self, tags: &[(StrOffset, i32)], target: TypeId, strings: &[StrOffset]) {
+    fn add_decl_tags(
+        &mut self,
+        tags: &[(StrOffset, i32)],
+        target: TypeId,
+        strings: &[StrOffset],
+    ) -> Result<()> {
         for &(name, component) in tags {
             let name = Self::name(name, strings);
-            self.builder.add(OwnedType {
+            self.push(&OwnedType {
                 name,
                 kind: Kind::DeclTag,
                 kflag: false,
                 size_or_type: target.0,
                 body: OwnedBody::DeclTag(component),
-            });
+            })?;
         }
+        Ok(())
     }
 
     /// The BTF id of the type DIE at `.debug_info` offset `off`, if its
@@ -278,15 +323,13 @@ impl Merger {
     }
 
     /// Fixes up late cross-unit references and adds the DATASECs.
-    pub fn finish(mut self, elf: &ElfInfo<'_>) -> Result<(BtfBuilder, Stats)> {
+    pub fn finish(mut self, elf: &ElfInfo<'_>) -> Result<(PackedBtf, Stats)> {
         for p in std::mem::take(&mut self.pending) {
             let id = self.info_id(p.target).unwrap_or(0);
-            if let Some(t) = self.builder.get_mut(p.id) {
-                if let Some(slot) = t.refs_mut().into_iter().nth(p.field) {
-                    *slot = id;
-                }
-            }
+            self.builder.set_ref(p.id, p.field, TypeId(id));
         }
+        // Only the pending references needed the units' offsets.
+        self.units = Vec::new();
         for (section, mut vars) in std::mem::take(&mut self.datasecs) {
             let Some(sec) = elf.section(section) else {
                 continue;
@@ -306,7 +349,14 @@ impl Merger {
             let name = String::from_utf8_lossy(&sec.name).into_owned();
             let size = u32::try_from(size)
                 .map_err(|_| Error::Limit(format!("section {name} is larger than 4 GiB")))?;
-            self.builder.add_datasec(&name, size, vars);
+            let name = self.builder.add_str(&name);
+            self.push(&OwnedType {
+                name,
+                kind: Kind::Datasec,
+                kflag: false,
+                size_or_type: size,
+                body: OwnedBody::Datasec(vars),
+            })?;
         }
         self.stats.types = self.builder.len() as u64;
         Ok((self.builder, self.stats))

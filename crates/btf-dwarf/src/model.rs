@@ -152,17 +152,21 @@ impl<'a> LocalType<'a> {
         LocalType::composite(false, ANON, 0, Vec::new())
     }
 
-    /// Every reference this type holds, mutably.
-    pub fn refs_mut(&mut self) -> impl Iterator<Item = &mut Ref> {
-        let own = (self.kind.has_type_ref() || matches!(self.kind, Kind::Enum | Kind::Enum64))
-            .then_some(&mut self.ty);
-        let body: Box<dyn Iterator<Item = &mut Ref>> = match &mut self.body {
-            Body::Array { elem, index, .. } => Box::new([elem, index].into_iter()),
-            Body::Members(ms) => Box::new(ms.iter_mut().map(|m| &mut m.ty)),
-            Body::Params(ps) => Box::new(ps.iter_mut().map(|p| &mut p.1)),
-            _ => Box::new(std::iter::empty()),
-        };
-        own.into_iter().chain(body)
+    /// Calls `f` on every reference this type holds (without allocating:
+    /// this runs for every type of every unit).
+    pub fn for_each_ref(&mut self, mut f: impl FnMut(&mut Ref)) {
+        if self.kind.has_type_ref() || matches!(self.kind, Kind::Enum | Kind::Enum64) {
+            f(&mut self.ty);
+        }
+        match &mut self.body {
+            Body::Array { elem, index, .. } => {
+                f(elem);
+                f(index);
+            }
+            Body::Members(ms) => ms.iter_mut().for_each(|m| f(&mut m.ty)),
+            Body::Params(ps) => ps.iter_mut().for_each(|p| f(&mut p.1)),
+            _ => {}
+        }
     }
 }
 

@@ -7,7 +7,8 @@
 //! hashing or looking up a single name. Strings no type ends up using are
 //! dropped by dedup's string pass.
 
-use btf_core::{Btf, BtfBuilder};
+use btf_core::write::{PackedBtf, StringTable};
+use btf_core::Btf;
 
 /// `.debug_str` sections larger than this are not copied (a big Rust
 /// program's can be hundreds of megabytes); names are then interned one by
@@ -16,10 +17,10 @@ const MAX_PRELOAD: usize = 64 << 20;
 
 /// A builder whose string section starts with `.debug_str`, and the offset
 /// at which it starts; or a plain builder and `None`.
-pub(crate) fn preloaded(base: Option<&Btf<'_>>, debug_str: &[u8]) -> (BtfBuilder, Option<u32>) {
+pub(crate) fn preloaded(base: Option<&Btf<'_>>, debug_str: &[u8]) -> (PackedBtf, Option<u32>) {
     let plain = || match base {
-        Some(b) => BtfBuilder::new_split(b),
-        None => BtfBuilder::new(),
+        Some(b) => PackedBtf::new_split(b),
+        None => PackedBtf::new(),
     };
     if debug_str.is_empty() || debug_str.len() > MAX_PRELOAD || debug_str.last() != Some(&0) {
         return (plain(), None);
@@ -45,5 +46,10 @@ pub(crate) fn preloaded(base: Option<&Btf<'_>>, debug_str: &[u8]) -> (BtfBuilder
         return (plain(), None);
     };
     let start = base.map_or(1, |b| b.str_len_total());
-    (BtfBuilder::from_btf(&btf), Some(start))
+    let str_base = btf.str_len_total() - btf.strings().len() as u32;
+    let strings = StringTable::from_existing(btf.strings().as_bytes(), str_base);
+    (
+        PackedBtf::with_strings(strings, btf.first_id().0),
+        Some(start),
+    )
 }

@@ -6,8 +6,7 @@
 //! through a type of this pass for the reference pass to terminate.
 
 use super::shape::{equal_typedef, hash_struct, hash_typedef, shallow_equal_struct};
-use super::state::State;
-use crate::write::OwnedType;
+use super::state::{Rec, State};
 use crate::{Kind, Result, TypeId};
 
 impl State {
@@ -23,11 +22,14 @@ impl State {
 
     fn dedup_composite(&mut self, id: TypeId) -> Result<()> {
         let t = self.ty(id);
-        let (h, shallow): (u64, fn(&OwnedType, &OwnedType) -> bool) = match t.kind {
+        let (h, shallow): (u64, fn(Rec<'_>, Rec<'_>) -> bool) = match t.kind() {
             Kind::Struct | Kind::Union => (hash_struct(t), shallow_equal_struct),
             Kind::Typedef => (hash_typedef(t), equal_typedef),
             _ => return Ok(()),
         };
+        // Candidates with another signature can never match (see
+        // `signature.rs`), so they live in other chains.
+        let h = self.with_sig(h, id);
         let mut canon = id;
         let mut cur = self.table.first(h);
         while let Some((cand, next)) = self.table.get(cur) {
@@ -68,7 +70,7 @@ impl State {
         &mut self,
         id: TypeId,
         cand: TypeId,
-        shallow: fn(&OwnedType, &OwnedType) -> bool,
+        shallow: fn(Rec<'_>, Rec<'_>) -> bool,
     ) -> bool {
         if self.end() > 20_000 || !shallow(self.ty(id), self.ty(cand)) {
             return false;

@@ -15,8 +15,8 @@
 //! to resolve FWDs for good and to map further structs early.
 
 use super::shape::{
-    compat_array, compat_enum, compat_func_proto, equal_common, equal_int_tag, fwd_kind, info,
-    members, params, shallow_equal_struct,
+    compat_array, compat_enum, compat_func_proto, equal_common, equal_int_tag, fwd_kind,
+    shallow_equal_struct,
 };
 use super::state::{error, State};
 use crate::{Kind, Result, TypeId};
@@ -71,16 +71,17 @@ impl State {
         self.hypot.set(canon, cand);
 
         let (c, k) = (self.ty(cand), self.ty(canon));
-        if c.name != k.name {
+        if c.name() != k.name() {
             return Ok(false);
         }
-        if (c.kind == Kind::Fwd) != (k.kind == Kind::Fwd) {
+        let (ckind, kkind) = (c.kind(), k.kind());
+        if (ckind == Kind::Fwd) != (kkind == Kind::Fwd) {
             return Ok(self.fwd_matches(cand, canon));
         }
-        if c.kind != k.kind {
+        if ckind != kkind {
             return Ok(false);
         }
-        let same = match c.kind {
+        let same = match ckind {
             Kind::Int => equal_int_tag(c, k),
             Kind::Enum | Kind::Enum64 => compat_enum(c, k),
             Kind::Fwd | Kind::Float => equal_common(c, k),
@@ -91,35 +92,34 @@ impl State {
             | Kind::Typedef
             | Kind::Func
             | Kind::TypeTag => {
-                let same = info(c) == info(k);
+                let same = c.info() == k.info();
                 if same {
-                    stack.push((TypeId(c.size_or_type), TypeId(k.size_or_type)));
+                    stack.push((TypeId(c.size_or_type()), TypeId(k.size_or_type())));
                 }
                 same
             }
             Kind::Array => {
                 let same = compat_array(c, k);
                 if same {
-                    let (ca, ka) = (super::shape::array(c), super::shape::array(k));
-                    stack.push((ca.elem_type, ka.elem_type));
-                    stack.push((ca.index_type, ka.index_type));
+                    stack.push((TypeId(c.word(0)), TypeId(k.word(0))));
+                    stack.push((TypeId(c.word(1)), TypeId(k.word(1))));
                 }
                 same
             }
             Kind::Struct | Kind::Union => {
                 let same = shallow_equal_struct(c, k);
                 if same {
-                    let pairs = members(c).iter().zip(members(k));
-                    stack.extend(pairs.rev().map(|(x, y)| (x.type_id, y.type_id)));
+                    let pairs = c.triples().zip(k.triples());
+                    stack.extend(pairs.rev().map(|(x, y)| (TypeId(x[1]), TypeId(y[1]))));
                 }
                 same
             }
             Kind::FuncProto => {
                 let same = compat_func_proto(c, k);
                 if same {
-                    let pairs = params(c).iter().zip(params(k));
-                    stack.extend(pairs.rev().map(|(x, y)| (x.type_id, y.type_id)));
-                    stack.push((TypeId(c.size_or_type), TypeId(k.size_or_type)));
+                    let pairs = c.pairs().zip(k.pairs());
+                    stack.extend(pairs.rev().map(|(x, y)| (TypeId(x[1]), TypeId(y[1]))));
+                    stack.push((TypeId(c.size_or_type()), TypeId(k.size_or_type())));
                 }
                 same
             }
@@ -138,10 +138,10 @@ impl State {
     /// resolved, which the base does not allow: flag it.
     fn fwd_matches(&mut self, cand: TypeId, canon: TypeId) -> bool {
         let (c, k) = (self.ty(cand), self.ty(canon));
-        if c.kind == Kind::Fwd {
-            return fwd_kind(c) == k.kind;
+        if c.kind() == Kind::Fwd {
+            return fwd_kind(c) == k.kind();
         }
-        let matches = fwd_kind(k) == c.kind;
+        let matches = fwd_kind(k) == c.kind();
         if matches && canon.0 < self.start {
             self.hypot.adjust_canon = true;
         }
@@ -159,11 +159,11 @@ impl State {
             return false;
         }
         let (a, b) = (self.ty(id1), self.ty(id2));
-        if a.kind != b.kind {
+        if a.kind() != b.kind() {
             return false;
         }
-        let deeper = |x: TypeId, y: TypeId| x == y || self.identical(x, y, depth - 1);
-        match a.kind {
+        let deeper = |x: u32, y: u32| x == y || self.identical(TypeId(x), TypeId(y), depth - 1);
+        match a.kind() {
             Kind::Unknown(0) => true,
             Kind::Int => equal_int_tag(a, b),
             Kind::Enum | Kind::Enum64 => compat_enum(a, b),
@@ -175,25 +175,21 @@ impl State {
             | Kind::Typedef
             | Kind::Func
             | Kind::TypeTag => {
-                info(a) == info(b)
-                    && a.name == b.name
-                    && deeper(TypeId(a.size_or_type), TypeId(b.size_or_type))
+                a.info() == b.info()
+                    && a.name() == b.name()
+                    && deeper(a.size_or_type(), b.size_or_type())
             }
             Kind::Array => compat_array(a, b),
             Kind::Struct | Kind::Union => {
                 shallow_equal_struct(a, b)
-                    && members(a)
-                        .iter()
-                        .zip(members(b))
-                        .all(|(x, y)| deeper(x.type_id, y.type_id))
+                    && a.triples()
+                        .zip(b.triples())
+                        .all(|(x, y)| deeper(x[1], y[1]))
             }
             Kind::FuncProto => {
                 compat_func_proto(a, b)
-                    && deeper(TypeId(a.size_or_type), TypeId(b.size_or_type))
-                    && params(a)
-                        .iter()
-                        .zip(params(b))
-                        .all(|(x, y)| deeper(x.type_id, y.type_id))
+                    && deeper(a.size_or_type(), b.size_or_type())
+                    && a.pairs().zip(b.pairs()).all(|(x, y)| deeper(x[1], y[1]))
             }
             _ => false,
         }
@@ -206,7 +202,7 @@ impl State {
         for i in 0..self.hypot.len() {
             let (canon, cand) = self.hypot.pair(i);
             let (t, c) = (self.resolve(cand), self.resolve(canon));
-            let (tk, ck) = (self.ty(t).kind, self.ty(c).kind);
+            let (tk, ck) = (self.ty(t).kind(), self.ty(c).kind());
             // Also records a base FWD → split struct, so that split FWDs
             // resolved against that base FWD reach the struct.
             if tk != Kind::Fwd && ck == Kind::Fwd {

@@ -14,13 +14,13 @@ impl State {
         let unique = self.unique_composite_names();
         for id in self.own_ids() {
             let t = self.ty(id);
-            if t.kind != Kind::Fwd || self.canon(id) != Canon::Id(id) {
+            if t.kind() != Kind::Fwd || self.canon(id) != Canon::Id(id) {
                 continue;
             }
-            let Some(&Some(target)) = unique.get(&t.name) else {
+            let Some(&Some(target)) = unique.get(&t.name()) else {
                 continue;
             };
-            if self.ty(target).kind == fwd_kind(t) {
+            if self.ty(target).kind() == fwd_kind(t) {
                 self.set_canon(id, target);
             }
         }
@@ -33,11 +33,11 @@ impl State {
         for i in 1..self.end() {
             let id = TypeId(i);
             let t = self.ty(id);
-            if !t.kind.is_composite() || self.canon(id) != Canon::Id(id) {
+            if !t.kind().is_composite() || self.canon(id) != Canon::Id(id) {
                 continue;
             }
             names
-                .entry(t.name)
+                .entry(t.name())
                 .and_modify(|v| *v = None)
                 .or_insert(Some(id));
         }

@@ -27,6 +27,12 @@
 //!
 //! VAR and DATASEC are never merged: each stays, with its type remapped.
 //!
+//! The passes work on the types' wire records (native-endian `u32` words,
+//! one arena for all types, see [`PackedBtf`]): equality of two records is
+//! mostly a comparison of word slices, and an input of millions of types
+//! costs little more memory than its encoded size. [`dedup_packed`] takes
+//! that form directly; [`dedup`] packs a [`BtfBuilder`] first.
+//!
 //! # Where btfkit differs from libbpf
 //!
 //! - Equal-hash candidates are tried oldest first; libbpf's order depends on
@@ -84,7 +90,8 @@ pub use remap::{IdMap, StrMap};
 
 use std::time::Instant;
 
-use crate::{Btf, BtfBuilder, Result, StrOffset, TypeId};
+use crate::write::{decode, Body, PackedBtf};
+use crate::{Btf, BtfBuilder, Kind, Result, StrOffset, TypeId};
 use state::{error, State};
 
 /// How to deduplicate.
@@ -139,13 +146,62 @@ pub fn dedup(
     base: Option<&Btf<'_>>,
     opts: &DedupOptions,
 ) -> Result<Deduped> {
-    check_base(&builder, base)?;
-    let mut clock = Clock::start(builder.len());
-    let first_id = builder.first_id();
+    check_base(builder.first_id(), builder.strings().base_len(), base)?;
+    for (i, t) in builder.types().iter().enumerate() {
+        let id = TypeId(builder.first_id().0 + i as u32);
+        if let Kind::Unknown(raw) = t.kind {
+            return Err(error(
+                id,
+                format!("unknown kind {raw} cannot be deduplicated"),
+            ));
+        }
+        if !crate::write::body_fits(t.kind, &t.body) {
+            return Err(error(
+                id,
+                format!("{} record with a {} body", t.kind, body_name(&t.body)),
+            ));
+        }
+    }
+    let packed = PackedBtf::from_builder(&builder)?;
+    let (_, types) = builder.parts_mut();
+    *types = Vec::new();
+    let out = dedup_packed(packed, base, opts)?;
+    // Keep the header length and layout section of the input.
     let (strings, types) = builder.parts_mut();
-    let old_strings = std::mem::take(strings);
+    let (out_strings, out_types) = {
+        let mut b = out.builder;
+        let (s, t) = b.parts_mut();
+        (std::mem::take(s), std::mem::take(t))
+    };
+    *strings = out_strings;
+    *types = out_types;
+    Ok(Deduped {
+        builder,
+        id_map: out.id_map,
+        str_map: out.str_map,
+    })
+}
+
+/// Deduplicates the types of a [`PackedBtf`], as [`dedup`] does for a
+/// [`BtfBuilder`], without ever holding the input as [`OwnedType`]s: the
+/// form for inputs with millions of types (`btfkit dwarf2btf` on vmlinux).
+///
+/// [`OwnedType`]: crate::write::OwnedType
+///
+/// # Errors
+///
+/// As for [`dedup`].
+pub fn dedup_packed(
+    packed: PackedBtf,
+    base: Option<&Btf<'_>>,
+    opts: &DedupOptions,
+) -> Result<Deduped> {
+    check_base(packed.first_id(), packed.strings().base_len(), base)?;
+    let mut clock = Clock::start(packed.len());
+    let first_id = packed.first_id();
+    let (old_strings, mut words, offs, _) = packed.into_parts();
     let mut canon = strings::Canonical::new(&old_strings, base);
-    canon.rewrite(types, first_id)?;
+    canon.rewrite(&mut words, &offs, first_id)?;
     let extra = opts
         .extra_strings
         .iter()
@@ -153,10 +209,10 @@ pub fn dedup(
         .collect::<Result<Vec<_>>>()?;
     clock.lap("canonical strings");
 
-    let mut state = State::new(base, std::mem::take(types), opts.force_collisions)?;
+    let mut state = State::new(base, words, offs, opts.force_collisions)?;
+    state.compute_signatures();
     state.prepare_base();
     state.dedup_primitives();
-    state.compute_signatures();
     clock.lap("primitives");
     state.dedup_composites()?;
     clock.lap("structs, unions, typedefs");
@@ -170,18 +226,55 @@ pub fn dedup(
         let map = canon.into_map();
         (old_strings, map)
     } else {
-        strings::compact(&mut kept, first_id, &old_strings, &extra, canon)?
+        strings::compact(
+            &mut kept.words,
+            &kept.offs,
+            first_id,
+            &old_strings,
+            &extra,
+            canon,
+        )?
     };
     clock.lap("string section");
+    let mut builder = BtfBuilder::new();
+    builder.set_first_id(first_id);
     let (strings, types) = builder.parts_mut();
     *strings = new_strings;
-    *types = kept;
+    *types = kept
+        .offs
+        .iter()
+        .enumerate()
+        .map(|(i, &at)| {
+            let end = kept
+                .offs
+                .get(i + 1)
+                .map_or(kept.words.len(), |&e| e as usize);
+            decode(&kept.words[at as usize..end])
+        })
+        .collect();
     clock.done(builder.len());
     Ok(Deduped {
         builder,
         id_map,
         str_map,
     })
+}
+
+fn body_name(body: &Body) -> &'static str {
+    match body {
+        Body::None => "empty",
+        Body::Int(_) => "INT",
+        Body::Array(_) => "ARRAY",
+        Body::Members(_) => "member",
+        Body::Enum(_) => "ENUM",
+        Body::Enum64(_) => "ENUM64",
+        Body::Func(_) => "FUNC",
+        Body::Params(_) => "parameter",
+        Body::Var(_) => "VAR",
+        Body::Datasec(_) => "DATASEC",
+        Body::DeclTag(_) => "DECL_TAG",
+        Body::Unknown { .. } => "raw",
+    }
 }
 
 /// Times the passes for `log::debug!` (`btfkit -v`-style diagnostics).
@@ -227,11 +320,10 @@ pub fn dedup_btf(btf: &Btf<'_>, opts: &DedupOptions) -> Result<Deduped> {
 }
 
 /// A split builder needs its base; a base builder must not get one.
-fn check_base(builder: &BtfBuilder, base: Option<&Btf<'_>>) -> Result<()> {
-    let first = builder.first_id();
+fn check_base(first: TypeId, str_base: u32, base: Option<&Btf<'_>>) -> Result<()> {
     let base_ids = base.map_or(1, |b| b.type_count());
     let base_strs = base.map_or(0, |b| b.str_len_total());
-    if first.0 == base_ids && builder.strings().base_len() == base_strs {
+    if first.0 == base_ids && str_base == base_strs {
         return Ok(());
     }
     let what = match base {
@@ -241,7 +333,7 @@ fn check_base(builder: &BtfBuilder, base: Option<&Btf<'_>>) -> Result<()> {
              after {} bytes of strings",
             b.type_count(),
             b.str_len_total(),
-            builder.strings().base_len()
+            str_base
         ),
     };
     Err(error(TypeId(first.0), what))

@@ -6,10 +6,10 @@
 //! that forward over.
 
 use super::shape::{
-    compat_enum, equal_common, equal_enum, equal_int_tag, hash_common, hash_enum, hash_int_tag,
+    compat_enum, equal_all, equal_common, equal_int_tag, hash_common, hash_enum, hash_int_tag,
     is_enum_fwd,
 };
-use super::state::{Canon, State};
+use super::state::{Canon, Rec, State};
 use crate::{Kind, TypeId};
 
 impl State {
@@ -23,7 +23,7 @@ impl State {
 
     fn dedup_primitive(&mut self, id: TypeId) {
         let t = self.ty(id);
-        let (h, found) = match t.kind {
+        let (h, found) = match t.kind() {
             Kind::Int => {
                 let h = hash_int_tag(t);
                 (h, self.first_match(h, id, equal_int_tag))
@@ -50,7 +50,7 @@ impl State {
         &self,
         h: u64,
         id: TypeId,
-        eq: fn(&crate::write::OwnedType, &crate::write::OwnedType) -> bool,
+        eq: fn(Rec<'_>, Rec<'_>) -> bool,
     ) -> Option<TypeId> {
         let t = self.ty(id);
         let mut cur = self.table.first(h);
@@ -70,7 +70,7 @@ impl State {
         let mut cur = self.table.first(h);
         while let Some((cand, next)) = self.table.get(cur) {
             let (t, c) = (self.ty(id), self.ty(cand));
-            if equal_enum(t, c) {
+            if equal_all(t, c) {
                 return Some(cand);
             }
             if compat_enum(t, c) {

@@ -8,11 +8,10 @@
 //! the walk terminates; a loop made only of reference types is an error.
 
 use super::shape::{
-    array, equal_array, equal_common, equal_func_proto, equal_int_tag, for_each_ref, hash_array,
-    hash_common, hash_func_proto, hash_int_tag, params,
+    equal_all, equal_common, equal_int_tag, hash_array, hash_common, hash_func_proto, hash_int_tag,
 };
-use super::state::{error, Canon, State};
-use crate::write::OwnedType;
+use super::state::{error, Canon, Rec, State};
+use crate::write::for_each_ref_word;
 use crate::{Kind, Result, TypeId};
 
 /// One entry of the walk's stack.
@@ -52,7 +51,7 @@ impl State {
                         ))
                     }
                     Canon::Unprocessed => {
-                        self.map[id.0 as usize] = Canon::InProgress;
+                        self.set_in_progress(id);
                         stack.push(Step::Finish(id));
                         let start = stack.len();
                         self.push_refs(id, stack)?;
@@ -70,22 +69,21 @@ impl State {
     /// Pushes `Enter` for what `id` refers to, in libbpf's visiting order.
     fn push_refs(&self, id: TypeId, stack: &mut Vec<Step>) -> Result<()> {
         let t = self.ty(id);
-        match t.kind {
+        match t.kind() {
             Kind::Const
             | Kind::Volatile
             | Kind::Restrict
             | Kind::Ptr
             | Kind::Func
             | Kind::TypeTag
-            | Kind::DeclTag => stack.push(Step::Enter(TypeId(t.size_or_type))),
+            | Kind::DeclTag => stack.push(Step::Enter(TypeId(t.size_or_type()))),
             Kind::Array => {
-                let a = array(t);
-                stack.push(Step::Enter(a.elem_type));
-                stack.push(Step::Enter(a.index_type));
+                stack.push(Step::Enter(TypeId(t.word(0))));
+                stack.push(Step::Enter(TypeId(t.word(1))));
             }
             Kind::FuncProto => {
-                stack.push(Step::Enter(TypeId(t.size_or_type)));
-                stack.extend(params(t).iter().map(|p| Step::Enter(p.type_id)));
+                stack.push(Step::Enter(TypeId(t.size_or_type())));
+                stack.extend(t.pairs().map(|p| Step::Enter(TypeId(p[1]))));
             }
             other => return Err(error(id, format!("{other} left undeduplicated"))),
         }
@@ -95,18 +93,17 @@ impl State {
     /// Rewrites the references of `id` to their representatives, then maps
     /// `id` to the first exactly equal candidate, or makes it canonical.
     fn finish_reference(&mut self, id: TypeId) {
-        // Taken out of the arena for a moment so that its references can be
-        // resolved through `self`.
-        let placeholder = OwnedType::ptr(TypeId::VOID);
-        let mut t = std::mem::replace(&mut self.types[id.0 as usize], placeholder);
-        for_each_ref(&mut t, |r| *r = self.resolve(TypeId(*r)).0);
-        let (h, eq): (u64, fn(&OwnedType, &OwnedType) -> bool) = match t.kind {
-            Kind::DeclTag => (hash_int_tag(&t), equal_int_tag),
-            Kind::Array => (hash_array(&t), equal_array),
-            Kind::FuncProto => (hash_func_proto(&t), equal_func_proto),
-            _ => (hash_common(&t), equal_common),
+        // The record is rewritten in place: every referenced type is
+        // finished, so resolving is a read of the map only.
+        let (map_view, words) = self.split_for_rewrite(id);
+        for_each_ref_word(words, |r| *r = map_view.resolve(TypeId(*r)).0);
+        let t = self.ty(id);
+        let (h, eq): (u64, fn(Rec<'_>, Rec<'_>) -> bool) = match t.kind() {
+            Kind::DeclTag => (hash_int_tag(t), equal_int_tag),
+            Kind::Array => (hash_array(t), equal_all),
+            Kind::FuncProto => (hash_func_proto(t), equal_all),
+            _ => (hash_common(t), equal_common),
         };
-        self.types[id.0 as usize] = t;
         let canon = self.first_match(h, id, eq).unwrap_or(id);
         self.set_canon(id, canon);
         if canon == id {

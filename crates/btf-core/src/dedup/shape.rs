@@ -1,4 +1,4 @@
-//! Per-kind signature hashes and equality notions on [`OwnedType`].
+//! Per-kind signature hashes and equality notions on wire-format records.
 //!
 //! Three strengths of "same", as in libbpf's dedup:
 //!
@@ -14,68 +14,15 @@
 //! referenced ids where those are not yet canonical, so equal types always
 //! land in the same chain.
 
+use super::state::Rec;
 use super::table::combine;
-use crate::types::{Array, Member, Param};
-use crate::write::{Body, OwnedType};
 use crate::Kind;
 
-/// The raw `info` word this type encodes to (kind, vlen, kflag), as the
-/// writer encodes it; comparing it compares all three at once.
-#[inline]
-pub(super) fn info(t: &OwnedType) -> u32 {
-    u32::from(t.kflag) << 31 | u32::from(t.kind.to_raw() & 0x7f) << 24 | t.vlen()
-}
-
-pub(super) fn members(t: &OwnedType) -> &[Member] {
-    match &t.body {
-        Body::Members(ms) => ms,
-        _ => &[],
-    }
-}
-
-pub(super) fn params(t: &OwnedType) -> &[Param] {
-    match &t.body {
-        Body::Params(ps) => ps,
-        _ => &[],
-    }
-}
-
-pub(super) fn array(t: &OwnedType) -> Array {
-    match &t.body {
-        Body::Array(a) => *a,
-        _ => Array {
-            elem_type: crate::TypeId::VOID,
-            index_type: crate::TypeId::VOID,
-            nelems: 0,
-        },
-    }
-}
-
-/// Calls `f` on every type id `t` refers to, in record order (the prefix's
-/// type, array element then index, members, parameters, section entries).
-/// Unlike `OwnedType::refs_mut` it allocates nothing, which matters at one
-/// call per type.
-pub(super) fn for_each_ref(t: &mut OwnedType, mut f: impl FnMut(&mut u32)) {
-    if t.kind.has_type_ref() {
-        f(&mut t.size_or_type);
-    }
-    match &mut t.body {
-        Body::Array(a) => {
-            f(&mut a.elem_type.0);
-            f(&mut a.index_type.0);
-        }
-        Body::Members(ms) => ms.iter_mut().for_each(|m| f(&mut m.type_id.0)),
-        Body::Params(ps) => ps.iter_mut().for_each(|p| f(&mut p.type_id.0)),
-        Body::Datasec(vs) => vs.iter_mut().for_each(|v| f(&mut v.type_id.0)),
-        _ => {}
-    }
-}
-
 /// The trailing word of an INT or DECL_TAG.
-fn trailing_word(t: &OwnedType) -> u32 {
-    match t.body {
-        Body::Int(raw) => raw,
-        Body::DeclTag(idx) => idx as u32,
+#[inline]
+fn trailing_word(t: Rec<'_>) -> u32 {
+    match t.kind() {
+        Kind::Int | Kind::DeclTag => t.word(0),
         _ => 0,
     }
 }
@@ -83,130 +30,108 @@ fn trailing_word(t: &OwnedType) -> u32 {
 // ---- hashes ---------------------------------------------------------------------------
 
 /// Name, info and the size/type field.
-pub(super) fn hash_common(t: &OwnedType) -> u64 {
-    combine(combine(combine(0, t.name.0), info(t)), t.size_or_type)
+#[inline]
+pub(super) fn hash_common(t: Rec<'_>) -> u64 {
+    combine(combine(combine(0, t.name().0), t.info()), t.size_or_type())
 }
 
 /// TYPEDEF: name and info only; the target is compared by the graph walk.
-pub(super) fn hash_typedef(t: &OwnedType) -> u64 {
-    combine(combine(0, t.name.0), info(t))
+pub(super) fn hash_typedef(t: Rec<'_>) -> u64 {
+    combine(combine(0, t.name().0), t.info())
 }
 
 /// INT and DECL_TAG: the common fields plus the trailing word.
-pub(super) fn hash_int_tag(t: &OwnedType) -> u64 {
+pub(super) fn hash_int_tag(t: Rec<'_>) -> u64 {
     combine(hash_common(t), trailing_word(t))
 }
 
 /// ENUM and ENUM64: the name alone, so that a forward enum, a full enum and
 /// an ENUM64 of the same name meet in one chain.
-pub(super) fn hash_enum(t: &OwnedType) -> u64 {
-    combine(0, t.name.0)
+pub(super) fn hash_enum(t: Rec<'_>) -> u64 {
+    combine(0, t.name().0)
 }
 
 /// STRUCT and UNION: common fields and member names and offsets, not member
 /// types (they may not be canonical yet).
-pub(super) fn hash_struct(t: &OwnedType) -> u64 {
-    members(t).iter().fold(hash_common(t), |h, m| {
-        combine(combine(h, m.name.0), m.raw_offset)
-    })
+pub(super) fn hash_struct(t: Rec<'_>) -> u64 {
+    t.triples()
+        .fold(hash_common(t), |h, m| combine(combine(h, m[0]), m[2]))
 }
 
 /// ARRAY, with its (by now canonical) element and index types.
-pub(super) fn hash_array(t: &OwnedType) -> u64 {
-    let a = array(t);
-    let h = combine(hash_common(t), a.elem_type.0);
-    combine(combine(h, a.index_type.0), a.nelems)
+pub(super) fn hash_array(t: Rec<'_>) -> u64 {
+    let h = combine(hash_common(t), t.word(0));
+    combine(combine(h, t.word(1)), t.word(2))
 }
 
 /// FUNC_PROTO, with its (by now canonical) parameter types.
-pub(super) fn hash_func_proto(t: &OwnedType) -> u64 {
-    params(t).iter().fold(hash_common(t), |h, p| {
-        combine(combine(h, p.name.0), p.type_id.0)
-    })
+pub(super) fn hash_func_proto(t: Rec<'_>) -> u64 {
+    t.pairs()
+        .fold(hash_common(t), |h, p| combine(combine(h, p[0]), p[1]))
 }
 
 // ---- equalities -----------------------------------------------------------------------
 
 /// Same name, info and size/type field.
 #[inline]
-pub(super) fn equal_common(a: &OwnedType, b: &OwnedType) -> bool {
-    a.name == b.name && info(a) == info(b) && a.size_or_type == b.size_or_type
+pub(super) fn equal_common(a: Rec<'_>, b: Rec<'_>) -> bool {
+    a.common() == b.common()
 }
 
 /// TYPEDEFs with the same name and info (targets compared separately).
-pub(super) fn equal_typedef(a: &OwnedType, b: &OwnedType) -> bool {
-    a.name == b.name && info(a) == info(b)
+pub(super) fn equal_typedef(a: Rec<'_>, b: Rec<'_>) -> bool {
+    a.w[..2] == b.w[..2]
 }
 
 /// INTs or DECL_TAGs, trailing word included.
-pub(super) fn equal_int_tag(a: &OwnedType, b: &OwnedType) -> bool {
+pub(super) fn equal_int_tag(a: Rec<'_>, b: Rec<'_>) -> bool {
     equal_common(a, b) && trailing_word(a) == trailing_word(b)
 }
 
-/// ENUMs (or ENUM64s) with identical enumerators.
-pub(super) fn equal_enum(a: &OwnedType, b: &OwnedType) -> bool {
-    if !equal_common(a, b) {
-        return false;
-    }
-    match (&a.body, &b.body) {
-        (Body::Enum(x), Body::Enum(y)) => x == y,
-        (Body::Enum64(x), Body::Enum64(y)) => x == y,
-        _ => false,
-    }
+/// Records identical word for word: ENUMs (or ENUM64s) with the same
+/// enumerators, ARRAYs and FUNC_PROTOs with the same (canonical) types.
+#[inline]
+pub(super) fn equal_all(a: Rec<'_>, b: Rec<'_>) -> bool {
+    a.w == b.w
 }
 
 /// An ENUM or ENUM64 with no enumerators: a forward declaration.
-pub(super) fn is_enum_fwd(t: &OwnedType) -> bool {
-    t.kind.is_enum() && t.vlen() == 0
+pub(super) fn is_enum_fwd(t: Rec<'_>) -> bool {
+    t.kind().is_enum() && t.vlen() == 0
 }
 
 /// Equal enums, or a forward enum and any enum of the same name (size and
 /// ENUM/ENUM64 ignored, since `enum e;` does not say which it will be).
-pub(super) fn compat_enum(a: &OwnedType, b: &OwnedType) -> bool {
+pub(super) fn compat_enum(a: Rec<'_>, b: Rec<'_>) -> bool {
     if !is_enum_fwd(a) && !is_enum_fwd(b) {
-        return equal_enum(a, b);
+        return equal_all(a, b);
     }
-    a.name == b.name && a.kind.is_enum() && b.kind.is_enum()
+    a.name() == b.name() && a.kind().is_enum() && b.kind().is_enum()
 }
 
 /// STRUCTs/UNIONs with the same common fields and member names and offsets.
-pub(super) fn shallow_equal_struct(a: &OwnedType, b: &OwnedType) -> bool {
+#[inline]
+pub(super) fn shallow_equal_struct(a: Rec<'_>, b: Rec<'_>) -> bool {
     equal_common(a, b)
-        && members(a)
-            .iter()
-            .zip(members(b))
-            .all(|(x, y)| x.name == y.name && x.raw_offset == y.raw_offset)
-}
-
-/// ARRAYs with identical element type, index type and length.
-pub(super) fn equal_array(a: &OwnedType, b: &OwnedType) -> bool {
-    equal_common(a, b) && array(a) == array(b)
+        && a.triples()
+            .zip(b.triples())
+            .all(|(x, y)| x[0] == y[0] && x[2] == y[2])
 }
 
 /// ARRAYs with the same length (element and index compared separately).
-pub(super) fn compat_array(a: &OwnedType, b: &OwnedType) -> bool {
-    equal_common(a, b) && array(a).nelems == array(b).nelems
-}
-
-/// FUNC_PROTOs with identical return and parameter types and names.
-pub(super) fn equal_func_proto(a: &OwnedType, b: &OwnedType) -> bool {
-    equal_common(a, b) && params(a) == params(b)
+pub(super) fn compat_array(a: Rec<'_>, b: Rec<'_>) -> bool {
+    equal_common(a, b) && a.word(2) == b.word(2)
 }
 
 /// FUNC_PROTOs with the same parameter count and names (types compared
 /// separately).
-pub(super) fn compat_func_proto(a: &OwnedType, b: &OwnedType) -> bool {
-    a.name == b.name
-        && info(a) == info(b)
-        && params(a)
-            .iter()
-            .zip(params(b))
-            .all(|(x, y)| x.name == y.name)
+pub(super) fn compat_func_proto(a: Rec<'_>, b: Rec<'_>) -> bool {
+    a.w[..2] == b.w[..2] && a.pairs().zip(b.pairs()).all(|(x, y)| x[0] == y[0])
 }
 
 /// The kind a FWD declares: UNION with kflag set, else STRUCT.
-pub(super) fn fwd_kind(t: &OwnedType) -> Kind {
-    if t.kflag {
+pub(super) fn fwd_kind(t: Rec<'_>) -> Kind {
+    if t.kflag() {
         Kind::Union
     } else {
         Kind::Struct
@@ -216,6 +141,8 @@ pub(super) fn fwd_kind(t: &OwnedType) -> Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::Member;
+    use crate::write::{Body, OwnedType, PackedBtf};
     use crate::{StrOffset, TypeId};
 
     fn enum32(name: u32, vals: &[(u32, u32)], size: u32) -> OwnedType {
@@ -228,19 +155,38 @@ mod tests {
         }
     }
 
+    fn packed(ts: &[OwnedType]) -> PackedBtf {
+        let mut p = PackedBtf::new();
+        for t in ts {
+            p.add(t).unwrap();
+        }
+        p
+    }
+
+    fn rec(p: &PackedBtf, id: u32) -> Rec<'_> {
+        Rec {
+            w: p.record(TypeId(id)).unwrap(),
+        }
+    }
+
     #[test]
     fn enum_forwards_are_compatible_across_sizes_and_kinds() {
-        let fwd = enum32(1, &[], 4);
-        let full = enum32(1, &[(2, 0), (3, 1)], 4);
         let mut e64 = enum32(1, &[], 8);
         e64.kind = Kind::Enum64;
         e64.body = Body::Enum64(vec![(StrOffset(2), 1 << 40)]);
-        assert!(compat_enum(&fwd, &full));
-        assert!(compat_enum(&full, &fwd));
-        assert!(compat_enum(&fwd, &e64));
-        assert!(!compat_enum(&full, &e64));
-        assert!(!compat_enum(&full, &enum32(1, &[(2, 0), (3, 2)], 4)));
-        assert_eq!(hash_enum(&fwd), hash_enum(&e64));
+        let p = packed(&[
+            enum32(1, &[], 4),
+            enum32(1, &[(2, 0), (3, 1)], 4),
+            e64,
+            enum32(1, &[(2, 0), (3, 2)], 4),
+        ]);
+        let (fwd, full, e64, other) = (rec(&p, 1), rec(&p, 2), rec(&p, 3), rec(&p, 4));
+        assert!(compat_enum(fwd, full));
+        assert!(compat_enum(full, fwd));
+        assert!(compat_enum(fwd, e64));
+        assert!(!compat_enum(full, e64));
+        assert!(!compat_enum(full, other));
+        assert_eq!(hash_enum(fwd), hash_enum(e64));
     }
 
     #[test]
@@ -251,25 +197,26 @@ mod tests {
             raw_offset: 32,
             kflag: false,
         };
-        let s = |t| OwnedType {
+        let s = |t, size| OwnedType {
             name: StrOffset(1),
             kind: Kind::Struct,
             kflag: false,
-            size_or_type: 8,
+            size_or_type: size,
             body: Body::Members(vec![m(t)]),
         };
-        assert_eq!(hash_struct(&s(1)), hash_struct(&s(2)));
-        assert!(shallow_equal_struct(&s(1), &s(2)));
-        let mut other = s(1);
-        other.size_or_type = 16;
-        assert!(!shallow_equal_struct(&s(1), &other));
+        let p = packed(&[s(1, 8), s(2, 8), s(1, 16)]);
+        assert_eq!(hash_struct(rec(&p, 1)), hash_struct(rec(&p, 2)));
+        assert!(shallow_equal_struct(rec(&p, 1), rec(&p, 2)));
+        assert!(!shallow_equal_struct(rec(&p, 1), rec(&p, 3)));
     }
 
     #[test]
     fn info_matches_the_encoding() {
-        let mut t = OwnedType::fwd(StrOffset(1), true);
-        assert_eq!(info(&t), 0x8700_0000);
-        t.kflag = false;
-        assert_eq!(info(&t), 0x0700_0000);
+        let p = packed(&[
+            OwnedType::fwd(StrOffset(1), true),
+            OwnedType::fwd(StrOffset(1), false),
+        ]);
+        assert_eq!(rec(&p, 1).info(), 0x8700_0000);
+        assert_eq!(rec(&p, 2).info(), 0x0700_0000);
     }
 }

@@ -16,7 +16,7 @@
 //! FWD, which no valid BTF has, could pair with an anonymous struct; if one
 //! exists, signatures are all equal and nothing is skipped.)
 
-use super::shape::{hash_struct, members};
+use super::shape::hash_struct;
 use super::state::State;
 use super::table::combine;
 use crate::{Kind, TypeId};
@@ -24,30 +24,46 @@ use crate::{Kind, TypeId};
 impl State {
     /// Fills `sigs` for every STRUCT, UNION and TYPEDEF (base included).
     pub(super) fn compute_signatures(&mut self) {
-        let anonymous_fwd = self
-            .types
-            .iter()
-            .any(|t| t.kind == Kind::Fwd && t.name.is_empty());
+        let anonymous_fwd = (1..self.end()).any(|i| {
+            let t = self.ty(TypeId(i));
+            t.kind() == Kind::Fwd && t.name().is_empty()
+        });
         if anonymous_fwd {
             return;
         }
-        let sigs: Vec<u64> = (0..self.end()).map(|i| self.signature(TypeId(i))).collect();
+        let sigs: Vec<u32> = (0..self.end())
+            .map(|i| {
+                let s = self.signature(TypeId(i));
+                (s ^ (s >> 32)) as u32
+            })
+            .collect();
         self.sigs = sigs;
     }
 
-    /// The signature of `id`, if it has one (else 0).
+    /// The signature of `id`, if it has one (else 0). Folded to 32 bits:
+    /// equal signatures stay equal, which is all the filter needs.
     #[inline]
-    pub(super) fn sig(&self, id: TypeId) -> u64 {
+    pub(super) fn sig(&self, id: TypeId) -> u32 {
         self.sigs.get(id.0 as usize).copied().unwrap_or(0)
+    }
+
+    /// The table key of a STRUCT, UNION or TYPEDEF: its hash `h` with its
+    /// signature mixed in. The struct pass skips candidates whose
+    /// signature differs anyway; keeping them out of the chain saves
+    /// walking past them (kernels have chains of thousands of anonymous
+    /// unions). Chains keep their order, so results do not change.
+    #[inline]
+    pub(super) fn with_sig(&self, h: u64, id: TypeId) -> u64 {
+        combine(h, self.sig(id))
     }
 
     fn signature(&self, id: TypeId) -> u64 {
         let t = self.ty(id);
-        match t.kind {
-            Kind::Struct | Kind::Union => members(t)
-                .iter()
-                .fold(1, |h, m| mix(h, self.key(m.type_id))),
-            Kind::Typedef => self.key(TypeId(t.size_or_type)),
+        match t.kind() {
+            Kind::Struct | Kind::Union => {
+                t.triples().fold(1, |h, m| mix(h, self.key(TypeId(m[1]))))
+            }
+            Kind::Typedef => self.key(TypeId(t.size_or_type())),
             _ => 0,
         }
     }
@@ -58,13 +74,13 @@ impl State {
             return 1;
         }
         let t = self.ty(id);
-        let class = match t.kind {
+        let class = match t.kind() {
             Kind::Struct | Kind::Union | Kind::Fwd => 2,
             Kind::Enum | Kind::Enum64 => 3,
             k => 10 + u32::from(k.to_raw()),
         };
-        let key = combine(u64::from(class), t.name.0);
-        if t.kind.is_composite() && t.name.is_empty() {
+        let key = combine(u64::from(class), t.name().0);
+        if t.kind().is_composite() && t.name().is_empty() {
             mix(key, hash_struct(t))
         } else {
             key

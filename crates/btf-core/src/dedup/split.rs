@@ -15,7 +15,7 @@ impl State {
             let id = TypeId(i);
             self.set_canon(id, id);
             let t = self.ty(id);
-            let h = match t.kind {
+            let h = match t.kind() {
                 Kind::Var | Kind::Datasec | Kind::Unknown(_) => continue,
                 Kind::Const
                 | Kind::Volatile
@@ -25,10 +25,10 @@ impl State {
                 | Kind::Func
                 | Kind::Float
                 | Kind::TypeTag => hash_common(t),
-                Kind::Typedef => hash_typedef(t),
+                Kind::Typedef => self.with_sig(hash_typedef(t), id),
                 Kind::Int | Kind::DeclTag => hash_int_tag(t),
                 Kind::Enum | Kind::Enum64 => hash_enum(t),
-                Kind::Struct | Kind::Union => hash_struct(t),
+                Kind::Struct | Kind::Union => self.with_sig(hash_struct(t), id),
                 Kind::Array => hash_array(t),
                 Kind::FuncProto => hash_func_proto(t),
             };

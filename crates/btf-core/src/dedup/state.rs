@@ -1,10 +1,10 @@
-//! The dedup state: every type (base and own) in one id-indexed arena, the
-//! canonical map, the hypothetical map of one graph comparison, and the
-//! candidate table.
+//! The dedup state: every type (base and own) in one id-indexed arena of
+//! wire-format records (`void`, at index 0, is kind 0 like libbpf's `UNKN`), the canonical map, the hypothetical map of one graph
+//! comparison, and the candidate table.
 
-use super::shape::for_each_ref;
 use super::table::Table;
-use crate::write::{Body, OwnedType};
+use crate::types::INFO_VLEN_MASK;
+use crate::write::{encode_words, for_each_ref_word, kind_of, record_words, OwnedType};
 use crate::{Btf, Error, Kind, Result, StrOffset, TypeId};
 
 /// Where a type stands in the canonical map.
@@ -19,11 +19,86 @@ pub(super) enum Canon {
     Id(TypeId),
 }
 
+/// [`Canon::Unprocessed`] in the packed map.
+const UNPROCESSED: u32 = u32::MAX;
+/// [`Canon::InProgress`] in the packed map.
+const IN_PROGRESS: u32 = u32::MAX - 1;
+
+/// One type record, borrowed from the arena: `name_off`, `info`,
+/// `size_or_type`, then the kind's trailing words, exactly as BTF encodes
+/// them (native-endian).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Rec<'a> {
+    pub(super) w: &'a [u32],
+}
+
+impl<'a> Rec<'a> {
+    #[inline]
+    pub(super) fn name(self) -> StrOffset {
+        StrOffset(self.w[0])
+    }
+
+    /// The raw `info` word (kind, vlen, kflag).
+    #[inline]
+    pub(super) fn info(self) -> u32 {
+        self.w[1]
+    }
+
+    #[inline]
+    pub(super) fn kind(self) -> Kind {
+        kind_of(self.w[1])
+    }
+
+    #[inline]
+    pub(super) fn kflag(self) -> bool {
+        self.w[1] >> 31 != 0
+    }
+
+    #[inline]
+    pub(super) fn vlen(self) -> u32 {
+        self.w[1] & INFO_VLEN_MASK
+    }
+
+    #[inline]
+    pub(super) fn size_or_type(self) -> u32 {
+        self.w[2]
+    }
+
+    /// The first three words.
+    #[inline]
+    pub(super) fn common(self) -> &'a [u32] {
+        &self.w[..3]
+    }
+
+    /// Members of a STRUCT/UNION (name, type, offset) or entries of an
+    /// ENUM64 or DATASEC, three words each.
+    #[inline]
+    pub(super) fn triples(self) -> std::slice::ChunksExact<'a, u32> {
+        self.w[3..].chunks_exact(3)
+    }
+
+    /// Parameters of a FUNC_PROTO (name, type) or ENUM entries, two words
+    /// each.
+    #[inline]
+    pub(super) fn pairs(self) -> std::slice::ChunksExact<'a, u32> {
+        self.w[3..].chunks_exact(2)
+    }
+
+    /// The first trailing word (INT encoding, DECL_TAG component, ARRAY
+    /// element type), or 0.
+    #[inline]
+    pub(super) fn word(self, i: usize) -> u32 {
+        self.w.get(3 + i).copied().unwrap_or(0)
+    }
+}
+
 /// The hypothetical canonical → candidate mapping built by one graph
 /// equivalence check, and which entries it touched so clearing is cheap.
 #[derive(Debug)]
 pub(super) struct Hypot {
-    map: Vec<Option<TypeId>>,
+    /// Candidate id + 1, or 0 for none. Zero-initialised, so untouched
+    /// pages of a big arena cost no memory.
+    map: Vec<u32>,
     touched: Vec<TypeId>,
     /// The check matched a FWD in the (immutable) base to a concrete
     /// struct or union: the graphs are only equivalent if the base changed.
@@ -33,24 +108,26 @@ pub(super) struct Hypot {
 impl Hypot {
     fn new(len: usize) -> Hypot {
         Hypot {
-            map: vec![None; len],
+            map: vec![0; len],
             touched: Vec::new(),
             adjust_canon: false,
         }
     }
 
+    #[inline]
     pub(super) fn get(&self, canon: TypeId) -> Option<TypeId> {
-        self.map[canon.0 as usize]
+        self.map[canon.0 as usize].checked_sub(1).map(TypeId)
     }
 
+    #[inline]
     pub(super) fn set(&mut self, canon: TypeId, cand: TypeId) {
-        self.map[canon.0 as usize] = Some(cand);
+        self.map[canon.0 as usize] = cand.0 + 1;
         self.touched.push(canon);
     }
 
     pub(super) fn clear(&mut self) {
         for c in self.touched.drain(..) {
-            self.map[c.0 as usize] = None;
+            self.map[c.0 as usize] = 0;
         }
         self.adjust_canon = false;
     }
@@ -63,76 +140,143 @@ impl Hypot {
     /// The `i`-th recorded (canonical, candidate) pair.
     pub(super) fn pair(&self, i: usize) -> (TypeId, TypeId) {
         let canon = self.touched[i];
-        let cand = self.map[canon.0 as usize].unwrap_or(TypeId::VOID);
-        (canon, cand)
+        (canon, self.get(canon).unwrap_or(TypeId::VOID))
     }
 }
 
 /// Everything the passes share.
 #[derive(Debug)]
 pub(super) struct State {
-    /// Every type by id: `types[0]` stands for `void`, then the base's types
-    /// (split BTF), then the types being deduplicated.
-    pub(super) types: Vec<OwnedType>,
+    /// Every record, in id order.
+    pub(super) words: Vec<u32>,
+    /// Word offset of each type's record, by id (`0` is `void`, then the
+    /// base's types for split BTF, then the types being deduplicated), and
+    /// one past the last record.
+    pub(super) offs: Vec<u32>,
     /// First id being deduplicated; lower ids are the immutable base.
     pub(super) start: u32,
-    pub(super) map: Vec<Canon>,
+    map: Vec<u32>,
     pub(super) hypot: Hypot,
     pub(super) table: Table,
     /// The equivalence walk's stack, kept to reuse its allocation.
     pub(super) equiv_stack: Vec<(TypeId, TypeId)>,
     /// Member signatures of structs, unions and typedefs (`signature.rs`);
     /// empty when not computed, which makes every signature 0.
-    pub(super) sigs: Vec<u64>,
+    pub(super) sigs: Vec<u32>,
 }
 
 impl State {
-    /// Builds the arena from the base's types (if any) and `own`, whose ids
-    /// start right after the base. Rejects what the passes cannot handle:
-    /// unknown kinds, bodies that do not fit their kind, dangling ids.
-    pub(super) fn new(base: Option<&Btf<'_>>, own: Vec<OwnedType>, collide: bool) -> Result<State> {
+    /// Builds the arena from the base's types (if any) and `own` (records
+    /// `own_words`, starting at `own_offs`), whose ids start right after the
+    /// base. Rejects what the passes cannot handle: unknown kinds, records
+    /// whose length does not fit their kind, dangling ids.
+    pub(super) fn new(
+        base: Option<&Btf<'_>>,
+        own_words: Vec<u32>,
+        own_offs: Vec<u32>,
+        collide: bool,
+    ) -> Result<State> {
         let start = base.map_or(1, |b| b.type_count());
-        let total = start as usize + own.len();
-        let mut types = Vec::with_capacity(total);
-        types.push(void());
+        let total = start as usize + own_offs.len();
+        // `void` and the base's records go in front of the own records, so
+        // that record `i` ends where record `i + 1` starts.
+        let mut prefix: Vec<u32> = vec![0, 0, 0];
+        let mut offs = Vec::with_capacity(total + 1);
+        offs.push(0);
         if let Some(b) = base {
-            types.extend((1..start).map(|i| match b.get(TypeId(i)) {
-                Some(t) => OwnedType::from_type(&t),
-                None => void(),
-            }));
-        }
-        types.extend(own);
-        for (i, t) in types.iter_mut().enumerate().skip(1) {
-            check_type(TypeId(i as u32), t, total as u32)?;
-        }
-        let mut map = vec![Canon::Unprocessed; total];
-        map[0] = Canon::Id(TypeId::VOID);
-        for (i, t) in types.iter().enumerate().skip(1) {
-            // Variables and sections are never merged: each stays as it is.
-            if matches!(t.kind, Kind::Var | Kind::Datasec) {
-                map[i] = Canon::Id(TypeId(i as u32));
+            for i in 1..start {
+                let id = TypeId(i);
+                offs.push(prefix.len() as u32);
+                match b.get(id).map(|t| OwnedType::from_type(&t)) {
+                    Some(t) => {
+                        if let Kind::Unknown(raw) = t.kind {
+                            return Err(error(
+                                id,
+                                format!("unknown kind {raw} cannot be deduplicated"),
+                            ));
+                        }
+                        encode_words(&mut prefix, &t, id)?;
+                    }
+                    None => prefix.extend_from_slice(&[0, 0, 0]),
+                }
             }
         }
-        Ok(State {
-            types,
+        let shift = prefix.len();
+        let too_many = || error(TypeId(start), "more than 2^32 words of types");
+        if u32::try_from(shift + own_words.len()).is_err() {
+            return Err(too_many());
+        }
+        offs.extend(own_offs.iter().map(|&o| o + shift as u32));
+        drop(own_offs);
+        let mut words = own_words;
+        words.splice(0..0, prefix);
+        offs.push(words.len() as u32);
+        // Record lengths, then references.
+        for i in start as usize..total {
+            let id = TypeId(i as u32);
+            let (at, end) = (offs[i] as usize, offs[i + 1] as usize);
+            let info = words.get(at + 1).copied().unwrap_or(0);
+            let kind = kind_of(info);
+            let Some(len) = record_words(kind, info & INFO_VLEN_MASK) else {
+                let raw = ((info >> 24) & crate::types::INFO_KIND_MASK) as u8;
+                return Err(error(
+                    id,
+                    format!("unknown kind {raw} cannot be deduplicated"),
+                ));
+            };
+            if end.checked_sub(at) != Some(len) {
+                return Err(error(id, format!("{kind} record does not fit its kind")));
+            }
+        }
+        let mut map = vec![UNPROCESSED; total];
+        map[0] = 0;
+        let mut state = State {
+            words,
+            offs,
             start,
-            map,
+            map: Vec::new(),
             hypot: Hypot::new(total),
-            table: Table::new(total, collide),
+            table: Table::new(collide),
             equiv_stack: Vec::new(),
             sigs: Vec::new(),
-        })
+        };
+        for (i, canon) in map.iter_mut().enumerate().skip(1) {
+            let id = TypeId(i as u32);
+            let mut bad = None;
+            let (at, end) = (state.offs[i] as usize, state.offs[i + 1] as usize);
+            for_each_ref_word(&mut state.words[at..end], |r| {
+                if *r as usize >= total {
+                    bad = Some(*r);
+                }
+            });
+            if let Some(bad) = bad {
+                return Err(error(
+                    id,
+                    format!("refers to type [{bad}], past the last id {}", total - 1),
+                ));
+            }
+            // Variables and sections are never merged: each stays as it is.
+            if matches!(state.ty(id).kind(), Kind::Var | Kind::Datasec) {
+                *canon = i as u32;
+            }
+        }
+        state.map = map;
+        Ok(state)
     }
 
-    /// The type with id `id` (validated at construction, so in range).
-    #[inline]
-    pub(super) fn ty(&self, id: TypeId) -> &OwnedType {
-        &self.types[id.0 as usize]
+    /// The record of `id` (validated at construction, so in range).
+    #[inline(always)]
+    pub(super) fn ty(&self, id: TypeId) -> Rec<'_> {
+        let i = id.0 as usize;
+        Rec {
+            w: &self.words[self.offs[i] as usize..self.offs[i + 1] as usize],
+        }
     }
 
     /// One past the last id.
+    #[inline]
     pub(super) fn end(&self) -> u32 {
-        self.types.len() as u32
+        self.offs.len() as u32 - 1
     }
 
     /// The ids being deduplicated, ascending.
@@ -142,40 +286,52 @@ impl State {
 
     #[inline]
     pub(super) fn canon(&self, id: TypeId) -> Canon {
-        self.map[id.0 as usize]
+        match self.map[id.0 as usize] {
+            UNPROCESSED => Canon::Unprocessed,
+            IN_PROGRESS => Canon::InProgress,
+            to => Canon::Id(TypeId(to)),
+        }
     }
 
     #[inline]
     pub(super) fn set_canon(&mut self, id: TypeId, to: TypeId) {
-        self.map[id.0 as usize] = Canon::Id(to);
+        self.map[id.0 as usize] = to.0;
+    }
+
+    /// Marks `id` as on the reference pass's stack.
+    #[inline]
+    pub(super) fn set_in_progress(&mut self, id: TypeId) {
+        self.map[id.0 as usize] = IN_PROGRESS;
     }
 
     #[inline]
     pub(super) fn is_mapped(&self, id: TypeId) -> bool {
-        matches!(self.canon(id), Canon::Id(_))
+        self.map[id.0 as usize] < IN_PROGRESS
     }
 
     /// Follows the canonical map as far as it goes: the representative if
     /// one is known, else `id` itself.
     #[inline]
-    pub(super) fn resolve(&self, mut id: TypeId) -> TypeId {
-        while let Canon::Id(next) = self.canon(id) {
-            if next == id {
-                break;
-            }
-            id = next;
-        }
-        id
+    pub(super) fn resolve(&self, id: TypeId) -> TypeId {
+        MapView(&self.map).resolve(id)
+    }
+
+    /// The canonical map for reading and the record of `id` for writing, at
+    /// the same time.
+    pub(super) fn split_for_rewrite(&mut self, id: TypeId) -> (MapView<'_>, &mut [u32]) {
+        let i = id.0 as usize;
+        let (at, end) = (self.offs[i] as usize, self.offs[i + 1] as usize);
+        (MapView(&self.map), &mut self.words[at..end])
     }
 
     /// A FWD that already resolves to a struct or union gives that type;
     /// anything else stays `id`.
     pub(super) fn resolve_fwd(&self, id: TypeId) -> TypeId {
-        if self.ty(id).kind != Kind::Fwd {
+        if self.ty(id).kind() != Kind::Fwd {
             return id;
         }
         let target = self.resolve(id);
-        if self.ty(target).kind == Kind::Fwd {
+        if self.ty(target).kind() == Kind::Fwd {
             id
         } else {
             target
@@ -183,14 +339,21 @@ impl State {
     }
 }
 
-/// The stand-in for `void` at index 0: kind 0, like libbpf's `UNKN`.
-fn void() -> OwnedType {
-    OwnedType {
-        name: StrOffset::EMPTY,
-        kind: Kind::Unknown(0),
-        kflag: false,
-        size_or_type: 0,
-        body: Body::None,
+/// The canonical map, borrowed on its own.
+#[derive(Clone, Copy)]
+pub(super) struct MapView<'a>(&'a [u32]);
+
+impl MapView<'_> {
+    /// See [`State::resolve`].
+    #[inline]
+    pub(super) fn resolve(self, mut id: TypeId) -> TypeId {
+        loop {
+            let next = self.0[id.0 as usize];
+            if next >= IN_PROGRESS || next == id.0 {
+                return id;
+            }
+            id = TypeId(next);
+        }
     }
 }
 
@@ -199,70 +362,5 @@ pub(super) fn error(id: TypeId, what: impl Into<String>) -> Error {
     Error::Dedup {
         id,
         what: what.into(),
-    }
-}
-
-/// Checks that the passes can work on `t`: a known kind, a body of the
-/// shape the kind has, every referenced id below `total`.
-fn check_type(id: TypeId, t: &mut OwnedType, total: u32) -> Result<()> {
-    if !body_fits(t.kind, &t.body) {
-        return Err(match t.kind {
-            Kind::Unknown(raw) => error(id, format!("unknown kind {raw} cannot be deduplicated")),
-            k => error(id, format!("{k} record with a {} body", body_name(&t.body))),
-        });
-    }
-    let mut bad = None;
-    for_each_ref(t, |r| {
-        if *r >= total {
-            bad = Some(*r);
-        }
-    });
-    match bad {
-        Some(bad) => Err(error(
-            id,
-            format!("refers to type [{bad}], past the last id {}", total - 1),
-        )),
-        None => Ok(()),
-    }
-}
-
-fn body_fits(kind: Kind, body: &Body) -> bool {
-    match kind {
-        Kind::Int => matches!(body, Body::Int(_)),
-        Kind::Array => matches!(body, Body::Array(_)),
-        Kind::Struct | Kind::Union => matches!(body, Body::Members(_)),
-        Kind::Enum => matches!(body, Body::Enum(_)),
-        Kind::Enum64 => matches!(body, Body::Enum64(_)),
-        Kind::Func => matches!(body, Body::Func(_)),
-        Kind::FuncProto => matches!(body, Body::Params(_)),
-        Kind::Var => matches!(body, Body::Var(_)),
-        Kind::Datasec => matches!(body, Body::Datasec(_)),
-        Kind::DeclTag => matches!(body, Body::DeclTag(_)),
-        Kind::Ptr
-        | Kind::Fwd
-        | Kind::Typedef
-        | Kind::Volatile
-        | Kind::Const
-        | Kind::Restrict
-        | Kind::Float
-        | Kind::TypeTag => matches!(body, Body::None),
-        Kind::Unknown(_) => false,
-    }
-}
-
-fn body_name(body: &Body) -> &'static str {
-    match body {
-        Body::None => "empty",
-        Body::Int(_) => "INT",
-        Body::Array(_) => "ARRAY",
-        Body::Members(_) => "member",
-        Body::Enum(_) => "ENUM",
-        Body::Enum64(_) => "ENUM64",
-        Body::Func(_) => "FUNC",
-        Body::Params(_) => "parameter",
-        Body::Var(_) => "VAR",
-        Body::Datasec(_) => "DATASEC",
-        Body::DeclTag(_) => "DECL_TAG",
-        Body::Unknown { .. } => "raw",
     }
 }

@@ -18,20 +18,29 @@ use rustc_hash::FxHashMap;
 
 use super::state::error;
 use super::StrMap;
-use crate::write::{Body, OwnedType, StringTable};
+use crate::write::{for_each_name_word, StringTable};
 use crate::{Btf, Result, StrOffset, TypeId};
 
-/// Calls `f` on every string reference of `t`, in libbpf's order: the
-/// type's name, then its members', enumerators' or parameters' names.
-fn for_each_name(t: &mut OwnedType, mut f: impl FnMut(&mut StrOffset) -> Result<()>) -> Result<()> {
-    f(&mut t.name)?;
-    match &mut t.body {
-        Body::Members(ms) => ms.iter_mut().try_for_each(|m| f(&mut m.name)),
-        Body::Params(ps) => ps.iter_mut().try_for_each(|p| f(&mut p.name)),
-        Body::Enum(vs) => vs.iter_mut().try_for_each(|v| f(&mut v.0)),
-        Body::Enum64(vs) => vs.iter_mut().try_for_each(|v| f(&mut v.0)),
-        _ => Ok(()),
+/// Calls `f` on every string reference of the records in `words` (record
+/// `i` starts at `offs[i]` and has id `first_id + i`), in libbpf's order:
+/// each type's name, then its members', enumerators' or parameters' names.
+fn for_each_name(
+    words: &mut [u32],
+    offs: &[u32],
+    first_id: TypeId,
+    mut f: impl FnMut(TypeId, &mut StrOffset) -> Result<()>,
+) -> Result<()> {
+    for (i, &at) in offs.iter().enumerate() {
+        let end = offs.get(i + 1).map_or(words.len(), |&e| e as usize);
+        let id = TypeId(first_id.0 + i as u32);
+        for_each_name_word(&mut words[at as usize..end], |w| {
+            let mut off = StrOffset(*w);
+            f(id, &mut off)?;
+            *w = off.0;
+            Ok(())
+        })?;
     }
+    Ok(())
 }
 
 /// Step 1: one offset per distinct string.
@@ -63,16 +72,18 @@ impl<'a> Canonical<'a> {
         }
     }
 
-    /// Rewrites every name of `types` (ids from `first_id`).
-    pub(super) fn rewrite(&mut self, types: &mut [OwnedType], first_id: TypeId) -> Result<()> {
-        for (i, t) in types.iter_mut().enumerate() {
-            let id = TypeId(first_id.0 + i as u32);
-            for_each_name(t, |off| {
-                *off = self.offset(id, *off)?;
-                Ok(())
-            })?;
-        }
-        Ok(())
+    /// Rewrites every name of the records `words` (starting at `offs`, ids
+    /// from `first_id`).
+    pub(super) fn rewrite(
+        &mut self,
+        words: &mut [u32],
+        offs: &[u32],
+        first_id: TypeId,
+    ) -> Result<()> {
+        for_each_name(words, offs, first_id, |id, off| {
+            *off = self.offset(id, *off)?;
+            Ok(())
+        })
     }
 
     /// The canonical offset of `off`.
@@ -123,11 +134,13 @@ impl<'a> Canonical<'a> {
     }
 }
 
-/// Step 2: a new section holding the strings of `types` (canonical offsets
-/// into `old`) in first-reference order, then `extra`; rewrites `types` and
+/// Step 2: a new section holding the strings of the records `words`
+/// (canonical offsets into `old`) in first-reference order, then `extra`;
+/// rewrites the records and
 /// returns the section and the old → new map (through `canon`).
 pub(super) fn compact(
-    types: &mut [OwnedType],
+    words: &mut [u32],
+    offs: &[u32],
     first_id: TypeId,
     old: &StringTable,
     extra: &[StrOffset],
@@ -166,13 +179,10 @@ pub(super) fn compact(
         moved[rel] = n;
         Ok(StrOffset(n))
     };
-    for (i, t) in types.iter_mut().enumerate() {
-        let id = TypeId(first_id.0 + i as u32);
-        for_each_name(t, |off| {
-            *off = place(id, *off)?;
-            Ok(())
-        })?;
-    }
+    for_each_name(words, offs, first_id, |id, off| {
+        *off = place(id, *off)?;
+        Ok(())
+    })?;
     for &off in extra {
         place(first_id, off)?;
     }

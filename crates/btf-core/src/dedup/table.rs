@@ -41,10 +41,12 @@ pub(super) struct Table {
 }
 
 impl Table {
-    pub(super) fn new(capacity: usize, collide: bool) -> Table {
+    /// An empty table. It holds only canonical types (a small part of a
+    /// big input), so it starts empty and grows.
+    pub(super) fn new(collide: bool) -> Table {
         Table {
-            chains: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
-            nodes: Vec::with_capacity(capacity),
+            chains: FxHashMap::default(),
+            nodes: Vec::new(),
             collide,
         }
     }
@@ -102,7 +104,7 @@ mod tests {
 
     #[test]
     fn chains_keep_insertion_order() {
-        let mut t = Table::new(4, false);
+        let mut t = Table::new(false);
         t.add(7, TypeId(3));
         t.add(9, TypeId(4));
         t.add(7, TypeId(5));
@@ -114,7 +116,7 @@ mod tests {
 
     #[test]
     fn forced_collisions_share_one_chain() {
-        let mut t = Table::new(4, true);
+        let mut t = Table::new(true);
         t.add(7, TypeId(3));
         t.add(9, TypeId(4));
         assert_eq!(chain(&t, 1), [3, 4]);

@@ -7,9 +7,12 @@
 mod append;
 mod encode;
 mod owned;
+mod packed;
 mod strings;
 
 pub use owned::{Body, OwnedType};
+pub(crate) use packed::{body_fits, decode, encode_words, kind_of, record_words};
+pub use packed::{for_each_name_word, for_each_ref_word, record_len, PackedBtf};
 pub use strings::StringTable;
 
 use crate::header::{HEADER_LEN, HEADER_LEN_LAYOUT};
@@ -270,6 +273,11 @@ impl BtfBuilder {
     /// The string table.
     pub fn strings(&self) -> &StringTable {
         &self.strings
+    }
+
+    /// Sets the first id (dedup output built from scratch).
+    pub(crate) fn set_first_id(&mut self, first_id: TypeId) {
+        self.first_id = first_id.0;
     }
 
     /// The string table and the types together, for passes that rewrite

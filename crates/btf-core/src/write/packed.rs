@@ -1,0 +1,469 @@
+//! [`PackedBtf`]: a builder that keeps its types in BTF's wire layout.
+//!
+//! A [`BtfBuilder`] holds one [`OwnedType`] per type, with a heap vector for
+//! members or parameters: convenient, but about twice the size of the
+//! encoded records and one allocation per composite. A converter that emits
+//! millions of types before deduplication (a vmlinux has 3.4 million) keeps
+//! them here instead: each record as the native-endian `u32` words it
+//! encodes to, one after the other, and the word offset of each record.
+//! [`dedup_packed`](crate::dedup::dedup_packed) works on this form directly.
+
+use super::{Body, BtfBuilder, OwnedType, StringTable};
+use crate::header::{HEADER_LEN, MAGIC};
+use crate::types::{Array, Linkage, Member, Param, VarSecinfo, INFO_KIND_MASK, INFO_VLEN_MASK};
+use crate::{Btf, Endian, Error, Kind, Result, StrOffset, TypeId};
+
+/// Types in wire layout plus a string table. Ids are assigned in insertion
+/// order from 1 (or after the base, for split BTF), as in [`BtfBuilder`].
+#[derive(Clone, Debug)]
+pub struct PackedBtf {
+    strings: StringTable,
+    /// Every record, native-endian, in id order.
+    words: Vec<u32>,
+    /// Word offset of each record in `words`.
+    offs: Vec<u32>,
+    first_id: u32,
+}
+
+impl Default for PackedBtf {
+    fn default() -> Self {
+        PackedBtf::new()
+    }
+}
+
+impl PackedBtf {
+    /// An empty base BTF.
+    pub fn new() -> PackedBtf {
+        PackedBtf::with_strings(StringTable::new(), 1)
+    }
+
+    /// An empty split BTF on top of `base` (see [`BtfBuilder::new_split`]).
+    pub fn new_split(base: &Btf<'_>) -> PackedBtf {
+        PackedBtf::with_strings(StringTable::new_split(base), base.type_count())
+    }
+
+    /// An empty BTF whose string section starts as `strings` and whose first
+    /// type gets id `first_id` (1 for base BTF).
+    pub fn with_strings(strings: StringTable, first_id: u32) -> PackedBtf {
+        PackedBtf {
+            strings,
+            words: Vec::new(),
+            offs: Vec::new(),
+            first_id,
+        }
+    }
+
+    /// The types and strings of `builder`, packed.
+    ///
+    /// # Errors
+    ///
+    /// As for [`PackedBtf::add`].
+    pub fn from_builder(builder: &BtfBuilder) -> Result<PackedBtf> {
+        let mut p = PackedBtf::with_strings(builder.strings.clone(), builder.first_id);
+        p.offs.reserve(builder.types.len());
+        for t in &builder.types {
+            p.add(t)?;
+        }
+        Ok(p)
+    }
+
+    /// Adds a string and returns its offset; duplicates share one copy.
+    pub fn add_str(&mut self, s: impl AsRef<[u8]>) -> StrOffset {
+        self.strings.add(s.as_ref())
+    }
+
+    /// Adds a type and returns its id.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Write`] for a kind btfkit does not know (its bytes have no
+    /// word layout), a body that does not fit the kind, a vlen that does not
+    /// fit in 24 bits, or more than 2³² words of records.
+    pub fn add(&mut self, t: &OwnedType) -> Result<TypeId> {
+        let id = TypeId(self.first_id + self.offs.len() as u32);
+        let Ok(at) = u32::try_from(self.words.len()) else {
+            return Err(Error::Write {
+                id,
+                what: "more than 2^32 words of types".into(),
+            });
+        };
+        encode_words(&mut self.words, t, id)?;
+        self.offs.push(at);
+        Ok(id)
+    }
+
+    /// Adds a type given as its record: native-endian words, `name_off`,
+    /// `info`, `size_or_type` and the kind's trailing words.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Write`] for a kind btfkit does not know, a record whose
+    /// length does not fit its kind and vlen, or more than 2³² words.
+    pub fn add_record(&mut self, w: &[u32]) -> Result<TypeId> {
+        let id = TypeId(self.first_id + self.offs.len() as u32);
+        let fail = |what: String| Err(Error::Write { id, what });
+        let Some(&info) = w.get(1) else {
+            return fail("a record is at least three words".into());
+        };
+        match record_len(info) {
+            Some(n) if n == w.len() => {}
+            Some(n) => return fail(format!("{}-word record, its kind needs {n}", w.len())),
+            None => return fail(format!("unknown kind {}", (info >> 24) & INFO_KIND_MASK)),
+        }
+        let Ok(at) = u32::try_from(self.words.len()) else {
+            return fail("more than 2^32 words of types".into());
+        };
+        self.words.extend_from_slice(w);
+        self.offs.push(at);
+        Ok(id)
+    }
+
+    /// The record of type `id` as words, if this builder holds it.
+    pub fn record(&self, id: TypeId) -> Option<&[u32]> {
+        let (start, end) = self.bounds(id)?;
+        self.words.get(start..end)
+    }
+
+    /// The record of type `id`, mutably (names and references may be
+    /// rewritten; the kind and vlen must stay).
+    pub fn record_mut(&mut self, id: TypeId) -> Option<&mut [u32]> {
+        let (start, end) = self.bounds(id)?;
+        self.words.get_mut(start..end)
+    }
+
+    fn bounds(&self, id: TypeId) -> Option<(usize, usize)> {
+        let i = id.0.checked_sub(self.first_id)? as usize;
+        let start = *self.offs.get(i)? as usize;
+        let end = self
+            .offs
+            .get(i + 1)
+            .map_or(self.words.len(), |&e| e as usize);
+        Some((start, end))
+    }
+
+    /// Sets the `field`-th type reference of type `id` (in record order:
+    /// the prefix's type, array element then index, members, parameters,
+    /// section entries) to `to`. Returns whether that reference exists.
+    pub fn set_ref(&mut self, id: TypeId, field: usize, to: TypeId) -> bool {
+        let Some(w) = self.record_mut(id) else {
+            return false;
+        };
+        let mut n = 0;
+        let mut done = false;
+        for_each_ref_word(w, |r| {
+            if n == field {
+                *r = to.0;
+                done = true;
+            }
+            n += 1;
+        });
+        done
+    }
+
+    /// The first id this builder assigns.
+    pub fn first_id(&self) -> TypeId {
+        TypeId(self.first_id)
+    }
+
+    /// Number of types added.
+    pub fn len(&self) -> usize {
+        self.offs.len()
+    }
+
+    /// Whether no types were added.
+    pub fn is_empty(&self) -> bool {
+        self.offs.is_empty()
+    }
+
+    /// The string table.
+    pub fn strings(&self) -> &StringTable {
+        &self.strings
+    }
+
+    /// The kind of every type, in id order.
+    pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
+        self.offs
+            .iter()
+            .map(|&o| kind_of(self.words[o as usize + 1]))
+    }
+
+    /// Unpacks into a [`BtfBuilder`] with the same ids, strings and bytes.
+    pub fn to_builder(&self) -> BtfBuilder {
+        let mut b = BtfBuilder::new();
+        b.strings = self.strings.clone();
+        b.first_id = self.first_id;
+        b.types = (0..self.offs.len())
+            .filter_map(|i| self.record(TypeId(self.first_id + i as u32)))
+            .map(decode)
+            .collect();
+        b
+    }
+
+    /// Encodes everything as a BTF blob in byte order `endian`.
+    pub fn write(&self, endian: Endian) -> Result<Vec<u8>> {
+        let strings = self.strings.as_bytes();
+        let type_len = u32::try_from(self.words.len() * 4).map_err(|_| Error::Write {
+            id: TypeId(self.first_id),
+            what: "more than 4 GiB of types".into(),
+        })?;
+        let mut out = Vec::with_capacity(HEADER_LEN as usize + type_len as usize + strings.len());
+        out.extend_from_slice(&endian.u16_bytes(MAGIC));
+        out.push(1); // version
+        out.push(0); // flags
+        for v in [HEADER_LEN, 0, type_len, type_len, strings.len() as u32] {
+            out.extend_from_slice(&endian.u32_bytes(v));
+        }
+        for &w in &self.words {
+            out.extend_from_slice(&endian.u32_bytes(w));
+        }
+        out.extend_from_slice(strings);
+        Ok(out)
+    }
+
+    /// The parts, for dedup: strings, words, record offsets, first id.
+    pub(crate) fn into_parts(self) -> (StringTable, Vec<u32>, Vec<u32>, u32) {
+        (self.strings, self.words, self.offs, self.first_id)
+    }
+}
+
+/// Appends the record `t` encodes to (as type `id`, for errors) to `w`.
+pub(crate) fn encode_words(w: &mut Vec<u32>, t: &OwnedType, id: TypeId) -> Result<()> {
+    let fail = |what: String| Err(Error::Write { id, what });
+    if !body_fits(t.kind, &t.body) {
+        return fail(format!("{} record with a mismatched body", t.kind));
+    }
+    let vlen = t.vlen();
+    if vlen > INFO_VLEN_MASK {
+        return fail(format!("vlen {vlen} does not fit in 24 bits"));
+    }
+    let info = u32::from(t.kflag) << 31 | u32::from(t.kind.to_raw() & 0x7f) << 24 | vlen;
+    w.extend_from_slice(&[t.name.0, info, t.size_or_type]);
+    match &t.body {
+        Body::None | Body::Func(_) | Body::Unknown { .. } => {}
+        Body::Int(raw) => w.push(*raw),
+        Body::Array(a) => w.extend_from_slice(&[a.elem_type.0, a.index_type.0, a.nelems]),
+        Body::Members(ms) => {
+            for m in ms {
+                w.extend_from_slice(&[m.name.0, m.type_id.0, m.raw_offset]);
+            }
+        }
+        Body::Enum(vs) => vs.iter().for_each(|(n, v)| w.extend_from_slice(&[n.0, *v])),
+        Body::Enum64(vs) => {
+            for (n, v) in vs {
+                w.extend_from_slice(&[n.0, *v as u32, (*v >> 32) as u32]);
+            }
+        }
+        Body::Params(ps) => {
+            for p in ps {
+                w.extend_from_slice(&[p.name.0, p.type_id.0]);
+            }
+        }
+        Body::Var(l) => w.push(l.to_raw()),
+        Body::Datasec(vs) => {
+            for v in vs {
+                w.extend_from_slice(&[v.type_id.0, v.offset, v.size]);
+            }
+        }
+        Body::DeclTag(idx) => w.push(*idx as u32),
+    }
+    Ok(())
+}
+
+/// Whether `body` is the body kind `kind` has.
+pub(crate) fn body_fits(kind: Kind, body: &Body) -> bool {
+    match kind {
+        Kind::Int => matches!(body, Body::Int(_)),
+        Kind::Array => matches!(body, Body::Array(_)),
+        Kind::Struct | Kind::Union => matches!(body, Body::Members(_)),
+        Kind::Enum => matches!(body, Body::Enum(_)),
+        Kind::Enum64 => matches!(body, Body::Enum64(_)),
+        Kind::Func => matches!(body, Body::Func(_)),
+        Kind::FuncProto => matches!(body, Body::Params(_)),
+        Kind::Var => matches!(body, Body::Var(_)),
+        Kind::Datasec => matches!(body, Body::Datasec(_)),
+        Kind::DeclTag => matches!(body, Body::DeclTag(_)),
+        Kind::Ptr
+        | Kind::Fwd
+        | Kind::Typedef
+        | Kind::Volatile
+        | Kind::Const
+        | Kind::Restrict
+        | Kind::Float
+        | Kind::TypeTag => matches!(body, Body::None),
+        Kind::Unknown(_) => false,
+    }
+}
+
+/// The kind encoded in an `info` word.
+#[inline]
+pub(crate) fn kind_of(info: u32) -> Kind {
+    Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8)
+}
+
+/// The number of words of a record of `kind` with `vlen` entries; `None`
+/// for unknown kinds.
+#[inline]
+pub(crate) fn record_words(kind: Kind, vlen: u32) -> Option<usize> {
+    let vlen = vlen as usize;
+    Some(
+        3 + match kind {
+            Kind::Int | Kind::Var | Kind::DeclTag => 1,
+            Kind::Array => 3,
+            Kind::Struct | Kind::Union | Kind::Datasec | Kind::Enum64 => 3 * vlen,
+            Kind::Enum | Kind::FuncProto => 2 * vlen,
+            Kind::Unknown(_) => return None,
+            _ => 0,
+        },
+    )
+}
+
+/// The number of words of a record whose `info` word is `info`; `None` for
+/// kinds btfkit does not know.
+#[inline]
+pub fn record_len(info: u32) -> Option<usize> {
+    record_words(kind_of(info), info & INFO_VLEN_MASK)
+}
+
+/// Calls `f` on every type-id word of the record `w` (whose length fits its
+/// kind, see [`record_len`]), in record order: the prefix's type, array
+/// element then index, members, parameters, section entries.
+#[inline]
+pub fn for_each_ref_word(w: &mut [u32], mut f: impl FnMut(&mut u32)) {
+    let kind = kind_of(w[1]);
+    if kind.has_type_ref() {
+        f(&mut w[2]);
+    }
+    match kind {
+        Kind::Array => {
+            f(&mut w[3]);
+            f(&mut w[4]);
+        }
+        Kind::Struct | Kind::Union => w[3..].chunks_exact_mut(3).for_each(|m| f(&mut m[1])),
+        Kind::FuncProto => w[3..].chunks_exact_mut(2).for_each(|p| f(&mut p[1])),
+        Kind::Datasec => w[3..].chunks_exact_mut(3).for_each(|v| f(&mut v[0])),
+        _ => {}
+    }
+}
+
+/// Calls `f` on every string-offset word of the record `w` (whose length
+/// fits its kind), in libbpf's order: the type's name, then its members',
+/// enumerators' or parameters' names. Stops at the first error.
+#[inline]
+pub fn for_each_name_word<E>(
+    w: &mut [u32],
+    mut f: impl FnMut(&mut u32) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    f(&mut w[0])?;
+    match kind_of(w[1]) {
+        Kind::Struct | Kind::Union | Kind::Enum64 => {
+            w[3..].chunks_exact_mut(3).try_for_each(|m| f(&mut m[0]))
+        }
+        Kind::Enum | Kind::FuncProto => w[3..].chunks_exact_mut(2).try_for_each(|p| f(&mut p[0])),
+        _ => Ok(()),
+    }
+}
+
+/// The [`OwnedType`] a record (of a known kind, with a fitting length)
+/// encodes.
+pub(crate) fn decode(w: &[u32]) -> OwnedType {
+    let kind = kind_of(w[1]);
+    let kflag = w[1] >> 31 != 0;
+    let vlen = w[1] & INFO_VLEN_MASK;
+    let tail = &w[3..];
+    let word = |i: usize| tail.get(i).copied().unwrap_or(0);
+    let body = match kind {
+        Kind::Int => Body::Int(word(0)),
+        Kind::Array => Body::Array(Array {
+            elem_type: TypeId(word(0)),
+            index_type: TypeId(word(1)),
+            nelems: word(2),
+        }),
+        Kind::Struct | Kind::Union => Body::Members(
+            tail.chunks_exact(3)
+                .map(|m| Member {
+                    name: StrOffset(m[0]),
+                    type_id: TypeId(m[1]),
+                    raw_offset: m[2],
+                    kflag,
+                })
+                .collect(),
+        ),
+        Kind::Enum => Body::Enum(
+            tail.chunks_exact(2)
+                .map(|v| (StrOffset(v[0]), v[1]))
+                .collect(),
+        ),
+        Kind::Enum64 => Body::Enum64(
+            tail.chunks_exact(3)
+                .map(|v| (StrOffset(v[0]), u64::from(v[2]) << 32 | u64::from(v[1])))
+                .collect(),
+        ),
+        Kind::Func => Body::Func(Linkage::from_raw(vlen)),
+        Kind::FuncProto => Body::Params(
+            tail.chunks_exact(2)
+                .map(|p| Param {
+                    name: StrOffset(p[0]),
+                    type_id: TypeId(p[1]),
+                })
+                .collect(),
+        ),
+        Kind::Var => Body::Var(Linkage::from_raw(word(0))),
+        Kind::Datasec => Body::Datasec(
+            tail.chunks_exact(3)
+                .map(|v| VarSecinfo {
+                    type_id: TypeId(v[0]),
+                    offset: v[1],
+                    size: v[2],
+                })
+                .collect(),
+        ),
+        Kind::DeclTag => Body::DeclTag(word(0) as i32),
+        Kind::Unknown(_) => Body::Unknown {
+            vlen,
+            data: Vec::new(),
+        },
+        _ => Body::None,
+    };
+    OwnedType {
+        name: StrOffset(w[0]),
+        kind,
+        kflag,
+        size_or_type: w[2],
+        body,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::INT_SIGNED;
+
+    #[test]
+    fn packed_writes_what_the_builder_writes() {
+        let mut b = BtfBuilder::new();
+        let int = b.add_int("int", 4, INT_SIGNED, 32);
+        let p = b.add(OwnedType::ptr(int));
+        b.add_composite(false, "s", 8, &[("a", int, 0, 0), ("b", p, 35, 3)]);
+        b.add_enum("e", 8, true, &[("x", -1), ("y", 1 << 40)]);
+        let proto = b.add_func_proto(int, &[("a", p)]);
+        b.add_func("f", proto, Linkage::Global);
+        let v = b.add_var("v", int, Linkage::Static);
+        b.add_datasec(
+            ".data",
+            4,
+            vec![VarSecinfo {
+                type_id: v,
+                offset: 0,
+                size: 4,
+            }],
+        );
+        b.add_decl_tag("tag", v, -1);
+        b.add(OwnedType::array(int, int, 3));
+        let packed = PackedBtf::from_builder(&b).unwrap();
+        assert_eq!(packed.len(), b.len());
+        for e in [Endian::Little, Endian::Big] {
+            assert_eq!(packed.write(e).unwrap(), b.write(e).unwrap());
+        }
+        assert_eq!(packed.to_builder().types(), b.types());
+    }
+}
