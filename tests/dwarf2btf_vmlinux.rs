@@ -122,7 +122,7 @@ fn vmlinux_flat_arrays_count_like_pahole() {
         ..btf_dwarf::Options::default()
     };
     let enc = btf_dwarf::encode(&data, &options, None, &btf_dwarf::NoProgress).expect("encode");
-    let out = dedup(enc.builder, None, &DedupOptions::default()).expect("dedup");
+    let out = dedup_packed(enc.builder, None, &DedupOptions::default()).expect("dedup");
     let bytes = out.builder.write(enc.endian).expect("write");
     let ours = Btf::parse(&bytes).expect("parse ours");
     let embedded = ElfBtf::parse(&data)
