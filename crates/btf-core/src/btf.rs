@@ -341,6 +341,24 @@ impl<'a> Btf<'a> {
         })
     }
 
+    /// The id, kind and name offset of every own type, in id order, read
+    /// from the 12-byte record headers only: cheaper than
+    /// [`own_types`](Self::own_types) for scans that look at a few kinds.
+    pub fn own_kinds(&self) -> impl ExactSizeIterator<Item = (TypeId, Kind, StrOffset)> + '_ {
+        let e = self.header.endian;
+        let types = self.types;
+        self.offsets.iter().enumerate().map(move |(i, &off)| {
+            let off = off as usize;
+            let name_off = e.read_u32(types, off).unwrap_or(0);
+            let info = e.read_u32(types, off + 4).unwrap_or(0);
+            (
+                TypeId(self.first_id + i as u32),
+                Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8),
+                StrOffset(name_off),
+            )
+        })
+    }
+
     /// All types, base first, in id order.
     pub fn types(&self) -> impl Iterator<Item = Type<'a>> + '_ {
         (1..self.type_count()).filter_map(move |i| self.get(TypeId(i)))
