@@ -81,8 +81,10 @@ pub fn run(args: &CheckArgs, style: Style) -> Result<i32> {
     let paths = expand(&args.kernel_btf)?;
     let object = ObjectInput::open(&args.object)?;
     let parsed = object.parse()?;
+    // The matrix needs each record's outcome only.
     let opts = Options {
         semantics: semantics(args.semantics),
+        outcomes_only: true,
     };
     let work = || -> Vec<Column> {
         paths

@@ -52,6 +52,12 @@ pub enum Semantics {
 pub struct Options {
     /// Which semantics to follow.
     pub semantics: Semantics,
+    /// [`relocate_object`](crate::relocate_object): keep only each
+    /// record's outcome, not its [`Resolution`]
+    /// ([`RecordReport::resolution`](crate::RecordReport::resolution) is
+    /// `None`). For callers that need the fixups but no report: it saves
+    /// the memory of every record's specs and candidates.
+    pub outcomes_only: bool,
 }
 
 /// One CO-RE relocation record to resolve.
@@ -87,7 +93,7 @@ pub struct Resolution<'l, 't> {
     /// The local spec.
     pub local: Spec<'l>,
     /// Every candidate looked at, in order.
-    pub candidates: Vec<CandidateEval<'t>>,
+    pub candidates: Candidates<'t>,
     /// Index in `candidates` of the candidate whose result is used (the
     /// first one used); `None` when nothing matched (or for TYPE_ID_LOCAL).
     pub used: Option<usize>,
@@ -115,7 +121,10 @@ impl<'t> Resolution<'_, 't> {
 type Outcome<'l, 't> = Result<Resolution<'l, 't>, RecordError>;
 
 /// A record matched against every candidate, before agreement.
-type Evaluated<'l, 't> = Result<(Spec<'l>, Vec<CandidateEval<'t>>), RecordError>;
+type Evaluated<'l, 't> = Result<(Spec<'l>, Candidates<'t>), RecordError>;
+
+/// The candidates of one record: almost always one, kept inline.
+pub type Candidates<'t> = SmallVec<[CandidateEval<'t>; 1]>;
 
 /// A record in btfkit's first pass: finished already (errors, TYPE_ID_LOCAL)
 /// or matched and waiting for the per-root agreement.
@@ -132,11 +141,22 @@ pub fn resolve<'l, 't>(
     targets: &Targets<'t>,
     opts: &Options,
 ) -> Vec<Outcome<'l, 't>> {
+    // Every root's candidates at once: one pass per target instead of a
+    // lookup (or libbpf's scan) per root.
+    let roots = records
+        .iter()
+        .filter(|r| r.relo.kind != CoreReloKind::TypeIdLocal)
+        .map(|r| r.relo.type_id);
+    let cache = targets
+        .find_cands_many(local, roots)
+        .into_iter()
+        .map(|(root, c)| (root, c.map(Arc::from)))
+        .collect();
     let mut engine = Engine {
         local,
         targets,
         opts: *opts,
-        cache: FxHashMap::default(),
+        cache,
     };
     match opts.semantics {
         Semantics::Libbpf => records.iter().map(|r| engine.libbpf_one(r)).collect(),
@@ -238,7 +258,7 @@ impl<'l, 't> Engine<'_, 'l, 't> {
             location: rec.location.clone(),
             relo: rec.relo,
             local: spec,
-            candidates: Vec::new(),
+            candidates: Candidates::new(),
             used: None,
             calc: CalcResult {
                 orig_val: root,
@@ -260,7 +280,7 @@ impl<'l, 't> Engine<'_, 'l, 't> {
             Prepared::Search(spec) => spec,
         };
         let cands = self.cands(spec.root).map_err(|e| Self::err(rec, e))?;
-        let mut evals = Vec::with_capacity(cands.len());
+        let mut evals = Candidates::with_capacity(cands.len());
         for &c in cands.iter() {
             evals.push(self.eval(&spec, c).map_err(|e| Self::err(rec, e))?);
         }
@@ -296,7 +316,7 @@ impl<'l, 't> Engine<'_, 'l, 't> {
                             cands
                                 .iter()
                                 .map(|&c| self.eval(&spec, c))
-                                .collect::<Result<Vec<_>, _>>()
+                                .collect::<Result<Candidates<'t>, _>>()
                         })
                         .map(|evals| (spec, evals))
                         .map_err(|e| Self::err(rec, e)),
@@ -332,7 +352,7 @@ impl<'l, 't> Engine<'_, 'l, 't> {
         &self,
         rec: &Record,
         spec: Spec<'l>,
-        evals: Vec<CandidateEval<'t>>,
+        evals: Candidates<'t>,
         used: &[usize],
     ) -> Outcome<'l, 't> {
         let describe = |c: Candidate| format!("[{}] in {}", c.id, self.targets.get(c.target).name);
