@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use crate::patch::{plan, FuncInsns};
-use crate::resolve::{resolve, Options, Record};
+use crate::resolve::{resolve_each, Options, Record};
 use crate::target::Targets;
 use crate::types::BtfView;
 use crate::{Error, Fixup, Location, Resolution};
@@ -176,19 +176,25 @@ pub fn relocate_object<'l, 't>(
             relo: reports[r].relo,
         })
         .collect();
-    let resolved = resolve(local, &records, targets, opts);
+    // Outcomes are planned in record order as they arrive; the few that
+    // arrive early (after a record that waits for its root's agreement)
+    // wait in `early`.
     let mut insns: FxHashMap<SectionIndex, Vec<Insn>> = FxHashMap::default();
-    for (&(r, start, count), res) in pending.iter().zip(resolved) {
+    let mut early: FxHashMap<usize, Result<Resolution<'l, 't>, crate::RecordError>> =
+        FxHashMap::default();
+    let mut next = 0;
+    let mut apply = |i: usize, res: Result<Resolution<'l, 't>, crate::RecordError>| {
+        let (r, start, count) = pending[i];
         let report = &mut reports[r];
         let res = match res {
             Ok(res) => res,
             Err(e) => {
                 report.outcome = Outcome::Failed(e.error);
-                continue;
+                return;
             }
         };
         let Some(sec) = report.section else {
-            continue;
+            return;
         };
         let code = insns
             .entry(sec)
@@ -208,7 +214,20 @@ pub fn relocate_object<'l, 't>(
         if !opts.outcomes_only {
             report.resolution = Some(Box::new(res));
         }
-    }
+    };
+    resolve_each(local, &records, targets, opts, |i, res| {
+        if i != next {
+            early.insert(i, res);
+            return;
+        }
+        apply(i, res);
+        next += 1;
+        while let Some(res) = early.remove(&next) {
+            apply(next, res);
+            next += 1;
+        }
+    });
+    debug_assert!(early.is_empty() && next == records.len());
     ObjectReport { records: reports }
 }
 

@@ -120,18 +120,8 @@ impl<'t> Resolution<'_, 't> {
 
 type Outcome<'l, 't> = Result<Resolution<'l, 't>, RecordError>;
 
-/// A record matched against every candidate, before agreement.
-type Evaluated<'l, 't> = Result<(Spec<'l>, Candidates<'t>), RecordError>;
-
 /// The candidates of one record: almost always one, kept inline.
 pub type Candidates<'t> = SmallVec<[CandidateEval<'t>; 1]>;
-
-/// A record in btfkit's first pass: finished already (errors, TYPE_ID_LOCAL)
-/// or matched and waiting for the per-root agreement.
-enum Staged<'l, 't> {
-    Done(Outcome<'l, 't>),
-    Matched(Evaluated<'l, 't>),
-}
 
 /// Resolves `records` (in file order, already filtered to the ones that
 /// belong to a function) against `targets`.
@@ -141,6 +131,25 @@ pub fn resolve<'l, 't>(
     targets: &Targets<'t>,
     opts: &Options,
 ) -> Vec<Outcome<'l, 't>> {
+    let mut out: Vec<Option<Outcome<'l, 't>>> = Vec::new();
+    out.resize_with(records.len(), || None);
+    resolve_each(local, records, targets, opts, |i, o| out[i] = Some(o));
+    out.into_iter()
+        .map(|o| o.expect("every record is resolved once"))
+        .collect()
+}
+
+/// [`resolve`], handing each record's outcome to `sink` with the record's
+/// index as soon as it is known, instead of keeping them all: in record
+/// order, except that (btfkit semantics) records whose root has several
+/// candidates come last, once every record has been matched.
+pub(crate) fn resolve_each<'l, 't>(
+    local: &BtfView<'l>,
+    records: &[Record],
+    targets: &Targets<'t>,
+    opts: &Options,
+    mut sink: impl FnMut(usize, Outcome<'l, 't>),
+) {
     // Every root's candidates at once: one pass per target instead of a
     // lookup (or libbpf's scan) per root.
     let roots = records
@@ -159,8 +168,12 @@ pub fn resolve<'l, 't>(
         cache,
     };
     match opts.semantics {
-        Semantics::Libbpf => records.iter().map(|r| engine.libbpf_one(r)).collect(),
-        Semantics::Btfkit => engine.btfkit_all(records),
+        Semantics::Libbpf => {
+            for (i, r) in records.iter().enumerate() {
+                sink(i, engine.libbpf_one(r));
+            }
+        }
+        Semantics::Btfkit => engine.btfkit_each(records, &mut sink),
     }
 }
 
@@ -303,48 +316,54 @@ impl<'l, 't> Engine<'_, 'l, 't> {
     }
 
     /// btfkit: match everything against full lists, then agree per root.
-    fn btfkit_all(&mut self, records: &[Record]) -> Vec<Outcome<'l, 't>> {
-        let mut staged: Vec<Staged<'l, 't>> = Vec::with_capacity(records.len());
-        for rec in records {
-            let prepared = self.prepare(rec).map_err(|e| Self::err(rec, e));
-            staged.push(match prepared {
-                Err(e) => Staged::Done(Err(e)),
-                Ok(Prepared::Local(spec)) => Staged::Done(Ok(self.local_only(rec, spec))),
-                Ok(Prepared::Search(spec)) => Staged::Matched(
-                    self.cands(spec.root)
-                        .and_then(|cands| {
-                            cands
-                                .iter()
-                                .map(|&c| self.eval(&spec, c))
-                                .collect::<Result<Candidates<'t>, _>>()
-                        })
-                        .map(|evals| (spec, evals))
-                        .map_err(|e| Self::err(rec, e)),
-                ),
+    /// A record whose root has at most one candidate needs no agreement
+    /// (its common set is that candidate, or nothing) and is finished at
+    /// once; the others wait until every record has been matched.
+    fn btfkit_each(&mut self, records: &[Record], sink: &mut impl FnMut(usize, Outcome<'l, 't>)) {
+        let mut waiting: Vec<(usize, Spec<'l>, Candidates<'t>)> = Vec::new();
+        for (i, rec) in records.iter().enumerate() {
+            let spec = match self.prepare(rec) {
+                Err(e) => {
+                    sink(i, Err(Self::err(rec, e)));
+                    continue;
+                }
+                Ok(Prepared::Local(spec)) => {
+                    sink(i, Ok(self.local_only(rec, spec)));
+                    continue;
+                }
+                Ok(Prepared::Search(spec)) => spec,
+            };
+            let evals = self.cands(spec.root).and_then(|cands| {
+                cands
+                    .iter()
+                    .map(|&c| self.eval(&spec, c))
+                    .collect::<Result<Candidates<'t>, _>>()
             });
-        }
-        let common = common_sets(&staged);
-        staged
-            .into_iter()
-            .zip(records)
-            .map(|(st, rec)| match st {
-                Staged::Done(outcome) => outcome,
-                Staged::Matched(m) => m.and_then(|(spec, mut evals)| {
-                    let set = common.get(&spec.root);
-                    let matched = |e: &CandidateEval<'_>| e.calc.is_some();
-                    let in_common =
-                        |e: &CandidateEval<'_>| set.is_some_and(|s| s.contains(&e.cand));
-                    let use_common = set.is_some_and(|s| !s.is_empty());
+            match evals {
+                Err(e) => sink(i, Err(Self::err(rec, e))),
+                Ok(evals) if evals.len() <= 1 => {
                     let used: SmallVec<[usize; 4]> = (0..evals.len())
-                        .filter(|&j| matched(&evals[j]) && (!use_common || in_common(&evals[j])))
+                        .filter(|&j| evals[j].calc.is_some())
                         .collect();
-                    for (j, e) in evals.iter_mut().enumerate() {
-                        e.pruned = matched(e) && !used.contains(&j);
-                    }
-                    self.finish(rec, spec, evals, &used)
-                }),
-            })
-            .collect()
+                    sink(i, self.finish(rec, spec, evals, &used));
+                }
+                Ok(evals) => waiting.push((i, spec, evals)),
+            }
+        }
+        let common = common_sets(waiting.iter().map(|(_, spec, evals)| (spec, evals)));
+        for (i, spec, mut evals) in waiting {
+            let set = common.get(&spec.root);
+            let matched = |e: &CandidateEval<'_>| e.calc.is_some();
+            let in_common = |e: &CandidateEval<'_>| set.is_some_and(|s| s.contains(&e.cand));
+            let use_common = set.is_some_and(|s| !s.is_empty());
+            let used: SmallVec<[usize; 4]> = (0..evals.len())
+                .filter(|&j| matched(&evals[j]) && (!use_common || in_common(&evals[j])))
+                .collect();
+            for (j, e) in evals.iter_mut().enumerate() {
+                e.pruned = matched(e) && !used.contains(&j);
+            }
+            sink(i, self.finish(&records[i], spec, evals, &used));
+        }
     }
 
     /// Checks that the used candidates agree and builds the resolution.
@@ -414,12 +433,10 @@ impl<'l, 't> Engine<'_, 'l, 't> {
 
 /// For each root: the candidates that match every record of that root that
 /// matches at least one candidate.
-fn common_sets(staged: &[Staged<'_, '_>]) -> FxHashMap<TypeId, CandidateSet> {
+fn common_sets<'a, 'l: 'a, 't: 'a>(
+    matched: impl Iterator<Item = (&'a Spec<'l>, &'a Candidates<'t>)>,
+) -> FxHashMap<TypeId, CandidateSet> {
     let mut sets: FxHashMap<TypeId, CandidateSet> = FxHashMap::default();
-    let matched = staged.iter().filter_map(|s| match s {
-        Staged::Matched(Ok(m)) => Some(m),
-        _ => None,
-    });
     for (spec, evals) in matched {
         let matched: CandidateSet = evals
             .iter()
