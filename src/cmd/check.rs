@@ -85,6 +85,8 @@ pub fn run(args: &CheckArgs, style: Style) -> Result<i32> {
     let opts = Options {
         semantics: semantics(args.semantics),
         outcomes_only: true,
+        // Targets are relocated in parallel already.
+        parallel: false,
     };
     let work = || -> Vec<Column> {
         paths

@@ -52,6 +52,7 @@ pub fn run(args: &RelocateArgs, style: Style) -> Result<i32> {
     let opts = Options {
         semantics: sem,
         outcomes_only: !report_wanted,
+        parallel: std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
     };
     // The process exits soon after `run` returns: the report (one entry per
     // record, with candidates and specs) is left to the OS instead of being

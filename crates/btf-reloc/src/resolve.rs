@@ -58,6 +58,9 @@ pub struct Options {
     /// `None`). For callers that need the fixups but no report: it saves
     /// the memory of every record's specs and candidates.
     pub outcomes_only: bool,
+    /// Match records on two threads (btfkit semantics; libbpf's is
+    /// sequential by nature). Results are the same either way.
+    pub parallel: bool,
 }
 
 /// One CO-RE relocation record to resolve.
@@ -230,12 +233,13 @@ impl<'l, 't> Engine<'_, 'l, 't> {
         )?))
     }
 
-    fn cands(&mut self, root: TypeId) -> Result<Arc<[Candidate]>, Error> {
-        let (local, targets) = (self.local, self.targets);
-        self.cache
-            .entry(root)
-            .or_insert_with(|| targets.find_cands(local, root).map(Arc::from))
-            .clone()
+    /// The candidates of `root`: from the cache, which [`resolve_each`]
+    /// fills for every root of its records.
+    fn cands(&self, root: TypeId) -> Result<Arc<[Candidate]>, Error> {
+        match self.cache.get(&root) {
+            Some(c) => c.clone(),
+            None => self.targets.find_cands(self.local, root).map(Arc::from),
+        }
     }
 
     fn matching_opts(&self) -> MatchOpts {
@@ -321,33 +325,15 @@ impl<'l, 't> Engine<'_, 'l, 't> {
     /// once; the others wait until every record has been matched.
     fn btfkit_each(&mut self, records: &[Record], sink: &mut impl FnMut(usize, Outcome<'l, 't>)) {
         let mut waiting: Vec<(usize, Spec<'l>, Candidates<'t>)> = Vec::new();
-        for (i, rec) in records.iter().enumerate() {
-            let spec = match self.prepare(rec) {
-                Err(e) => {
-                    sink(i, Err(Self::err(rec, e)));
-                    continue;
-                }
-                Ok(Prepared::Local(spec)) => {
-                    sink(i, Ok(self.local_only(rec, spec)));
-                    continue;
-                }
-                Ok(Prepared::Search(spec)) => spec,
-            };
-            let evals = self.cands(spec.root).and_then(|cands| {
-                cands
-                    .iter()
-                    .map(|&c| self.eval(&spec, c))
-                    .collect::<Result<Candidates<'t>, _>>()
-            });
-            match evals {
-                Err(e) => sink(i, Err(Self::err(rec, e))),
-                Ok(evals) if evals.len() <= 1 => {
-                    let used: SmallVec<[usize; 4]> = (0..evals.len())
-                        .filter(|&j| evals[j].calc.is_some())
-                        .collect();
-                    sink(i, self.finish(rec, spec, evals, &used));
-                }
-                Ok(evals) => waiting.push((i, spec, evals)),
+        let mut take = |i: usize, step: Step<'l, 't>| match step {
+            Step::Done(outcome) => sink(i, outcome),
+            Step::Wait(spec, evals) => waiting.push((i, spec, evals)),
+        };
+        if self.opts.parallel && records.len() >= 2 * PARALLEL_BLOCK {
+            self.btfkit_steps_parallel(records, &mut take);
+        } else {
+            for (i, rec) in records.iter().enumerate() {
+                take(i, self.btfkit_step(rec));
             }
         }
         let common = common_sets(waiting.iter().map(|(_, spec, evals)| (spec, evals)));
@@ -364,6 +350,75 @@ impl<'l, 't> Engine<'_, 'l, 't> {
             }
             sink(i, self.finish(&records[i], spec, evals, &used));
         }
+    }
+
+    /// btfkit's first pass over one record: finished, unless its root has
+    /// several candidates.
+    fn btfkit_step(&self, rec: &Record) -> Step<'l, 't> {
+        let spec = match self.prepare(rec) {
+            Err(e) => return Step::Done(Err(Self::err(rec, e))),
+            Ok(Prepared::Local(spec)) => return Step::Done(Ok(self.local_only(rec, spec))),
+            Ok(Prepared::Search(spec)) => spec,
+        };
+        let evals = self.cands(spec.root).and_then(|cands| {
+            cands
+                .iter()
+                .map(|&c| self.eval(&spec, c))
+                .collect::<Result<Candidates<'t>, _>>()
+        });
+        match evals {
+            Err(e) => Step::Done(Err(Self::err(rec, e))),
+            Ok(evals) if evals.len() <= 1 => {
+                let used: SmallVec<[usize; 4]> = (0..evals.len())
+                    .filter(|&j| evals[j].calc.is_some())
+                    .collect();
+                Step::Done(self.finish(rec, spec, evals, &used))
+            }
+            Ok(evals) => Step::Wait(spec, evals),
+        }
+    }
+
+    /// [`btfkit_step`](Self::btfkit_step) for every record on two threads:
+    /// blocks of records alternate between this thread and a helper, and
+    /// `take` sees the steps in record order.
+    fn btfkit_steps_parallel(
+        &self,
+        records: &[Record],
+        take: &mut impl FnMut(usize, Step<'l, 't>),
+    ) {
+        let blocks: Vec<std::ops::Range<usize>> = (0..records.len())
+            .step_by(PARALLEL_BLOCK)
+            .map(|s| s..(s + PARALLEL_BLOCK).min(records.len()))
+            .collect();
+        let steps = |r: std::ops::Range<usize>| -> Vec<Step<'l, 't>> {
+            records[r].iter().map(|rec| self.btfkit_step(rec)).collect()
+        };
+        std::thread::scope(|scope| {
+            let (to_helper, helper_in) = std::sync::mpsc::channel::<std::ops::Range<usize>>();
+            let (helper_out, from_helper) = std::sync::mpsc::channel::<Vec<Step<'l, 't>>>();
+            scope.spawn(move || {
+                for r in helper_in {
+                    if helper_out.send(steps(r)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for pair in blocks.chunks(2) {
+                if let Some(second) = pair.get(1) {
+                    let _ = to_helper.send(second.clone());
+                }
+                for (i, step) in pair[0].clone().zip(steps(pair[0].clone())) {
+                    take(i, step);
+                }
+                if let Some(second) = pair.get(1) {
+                    let done = from_helper.recv().unwrap_or_else(|_| steps(second.clone()));
+                    for (i, step) in second.clone().zip(done) {
+                        take(i, step);
+                    }
+                }
+            }
+            drop(to_helper);
+        });
     }
 
     /// Checks that the used candidates agree and builds the resolution.
@@ -429,6 +484,18 @@ impl<'l, 't> Engine<'_, 'l, 't> {
             calc,
         })
     }
+}
+
+/// Records per block handed to the helper thread.
+const PARALLEL_BLOCK: usize = 256;
+
+/// A record after btfkit's first pass.
+enum Step<'l, 't> {
+    /// Finished.
+    Done(Outcome<'l, 't>),
+    /// Matched against a root with several candidates: waits for the
+    /// per-root agreement.
+    Wait(Spec<'l>, Candidates<'t>),
 }
 
 /// For each root: the candidates that match every record of that root that

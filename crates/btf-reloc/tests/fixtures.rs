@@ -348,6 +348,19 @@ fn results_do_not_depend_on_record_order() {
             "seed {seed}"
         );
     }
+    // Matching on two threads (enough records for several blocks) gives
+    // every record the same resolution, in the same order.
+    let many: Vec<_> = (0..60).flat_map(|_| shuffled.iter().cloned()).collect();
+    assert!(many.len() > 1000);
+    let parallel = Options {
+        parallel: true,
+        ..opts
+    };
+    assert!(
+        btf_reloc::resolve(&view, &many, &targets, &parallel)
+            == btf_reloc::resolve(&view, &many, &targets, &opts),
+        "parallel and sequential resolutions differ"
+    );
 }
 
 /// The one-pass candidate search for many roots gives, for every type of
