@@ -24,6 +24,7 @@ btfkit=target/release/btfkit
 relos=$("$btfkit" relocate "$work/gen.o" --kernel-btf "$target" --format json \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["records"])')
 echo "object: $relos relocations, target: $target"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/h.json" \
     -n btfkit "$btfkit relocate $work/gen.o --kernel-btf $target -q" \

@@ -184,7 +184,8 @@ pub struct RelocateArgs {
     /// The BPF object (clang or rustc, either byte order).
     pub object: PathBuf,
 
-    /// Target BTF: raw BTF or an ELF file with a .BTF section.
+    /// Target BTF: raw BTF or an ELF file with a .BTF section, either may
+    /// be gzip-compressed (BTFHub's vmlinux.btf.gz).
     #[arg(long, value_name = "PATH", default_value = "/sys/kernel/btf/vmlinux")]
     pub kernel_btf: PathBuf,
 
@@ -233,8 +234,8 @@ pub struct CheckArgs {
     /// The BPF object.
     pub object: PathBuf,
 
-    /// A target BTF (raw or ELF), or a directory whose files are all
-    /// target BTFs. Repeatable.
+    /// A target BTF (raw or ELF, optionally gzip-compressed), or a
+    /// directory whose files are all target BTFs. Repeatable.
     #[arg(long, value_name = "PATH", required = true)]
     pub kernel_btf: Vec<PathBuf>,
 

@@ -24,7 +24,9 @@ enum Bytes {
 }
 
 impl InputFile {
-    /// Opens and maps (or reads) `path`. The file is never modified.
+    /// Opens and maps (or reads) `path`. The file is never modified. A
+    /// gzip file (`vmlinux.btf.gz`, as BTFHub ships them) is decompressed
+    /// into memory.
     pub fn open(path: &Path) -> Result<InputFile> {
         let file = File::open(path).with_context(|| format!("{}", path.display()))?;
         let meta = file
@@ -43,9 +45,15 @@ impl InputFile {
             .then(|| unsafe { memmap2::MmapOptions::new().map_copy_read_only(&file) }.ok())
             .flatten();
         let data = match mapped {
+            Some(m) if is_gzip(&m) => Bytes::Read(gunzip(&m, path)?),
             Some(m) => Bytes::Mapped(m),
             None => {
-                Bytes::Read(std::fs::read(path).with_context(|| format!("{}", path.display()))?)
+                let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+                if is_gzip(&bytes) {
+                    Bytes::Read(gunzip(&bytes, path)?)
+                } else {
+                    Bytes::Read(bytes)
+                }
             }
         };
         Ok(InputFile {
@@ -98,6 +106,33 @@ impl InputFile {
             section: "section .BTF",
         })
     }
+}
+
+/// Largest decompressed size accepted from a gzip input (the biggest kernel
+/// BTFs are a few tens of MiB).
+const GUNZIP_LIMIT: u64 = 1 << 30;
+
+fn is_gzip(data: &[u8]) -> bool {
+    data.starts_with(&[0x1f, 0x8b])
+}
+
+/// Decompresses a gzip file (every member), refusing more than
+/// [`GUNZIP_LIMIT`] bytes of output.
+fn gunzip(data: &[u8], path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(data)
+        .take(GUNZIP_LIMIT + 1)
+        .read_to_end(&mut out)
+        .with_context(|| format!("{}: gzip", path.display()))?;
+    if out.len() as u64 > GUNZIP_LIMIT {
+        bail!(
+            "{}: gzip: decompresses to more than {} MiB",
+            path.display(),
+            GUNZIP_LIMIT >> 20
+        );
+    }
+    Ok(out)
 }
 
 /// The BTF-carrying bytes of one input.

@@ -29,7 +29,11 @@ fuzz_target!(|data: &[u8]| {
     let view = BtfView::new(&btf);
     let targets = Targets::new(Target::new("self", &btf));
     for semantics in [Semantics::Btfkit, Semantics::Libbpf] {
-        let rep = relocate_object(&obj, &view, &ext, &targets, &Options { semantics });
+        let opts = Options {
+            semantics,
+            ..Options::default()
+        };
+        let rep = relocate_object(&obj, &view, &ext, &targets, &opts);
         let _ = patched_sections(&obj, &rep);
         for r in &rep.records {
             let _ = r.location.to_string();

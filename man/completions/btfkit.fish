@@ -59,7 +59,7 @@ never\t'Never'"
 complete -c btfkit -n "__fish_btfkit_using_subcommand dedup" -l keep-strings -d 'Keep the string section\'s order and unreferenced strings (as pahole does) instead of rebuilding it in first-use order'
 complete -c btfkit -n "__fish_btfkit_using_subcommand dedup" -l stats -d 'Print the number of types per kind before and after'
 complete -c btfkit -n "__fish_btfkit_using_subcommand dedup" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c btfkit -n "__fish_btfkit_using_subcommand relocate" -l kernel-btf -d 'Target BTF: raw BTF or an ELF file with a .BTF section' -r -F
+complete -c btfkit -n "__fish_btfkit_using_subcommand relocate" -l kernel-btf -d 'Target BTF: raw BTF or an ELF file with a .BTF section, either may be gzip-compressed (BTFHub\'s vmlinux.btf.gz)' -r -F
 complete -c btfkit -n "__fish_btfkit_using_subcommand relocate" -l module-btf -d 'Module BTF (split BTF on --kernel-btf), searched when the kernel BTF has no candidate for a type, as libbpf does. Repeatable' -r -F
 complete -c btfkit -n "__fish_btfkit_using_subcommand relocate" -s o -l output -d 'Write the relocated object here (replaced atomically). Without it, only the report is printed' -r -F
 complete -c btfkit -n "__fish_btfkit_using_subcommand relocate" -s f -l format -d 'Report format' -r -f -a "table\t'A table'
@@ -74,7 +74,7 @@ complete -c btfkit -n "__fish_btfkit_using_subcommand relocate" -l dump-insns -d
 complete -c btfkit -n "__fish_btfkit_using_subcommand relocate" -l pretty -d 'With --format json: indent the output'
 complete -c btfkit -n "__fish_btfkit_using_subcommand relocate" -s q -l quiet -d 'Print no report (errors still go to stderr); with -o, just write'
 complete -c btfkit -n "__fish_btfkit_using_subcommand relocate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c btfkit -n "__fish_btfkit_using_subcommand check" -l kernel-btf -d 'A target BTF (raw or ELF), or a directory whose files are all target BTFs. Repeatable' -r -F
+complete -c btfkit -n "__fish_btfkit_using_subcommand check" -l kernel-btf -d 'A target BTF (raw or ELF, optionally gzip-compressed), or a directory whose files are all target BTFs. Repeatable' -r -F
 complete -c btfkit -n "__fish_btfkit_using_subcommand check" -s f -l format -d 'Report format' -r -f -a "table\t'A table'
 json\t'One JSON document (schema in the README)'"
 complete -c btfkit -n "__fish_btfkit_using_subcommand check" -l semantics -d 'Whose rules to follow (see `btfkit relocate --semantics`)' -r -f -a "btfkit\t'Order-independent results, unsigned enum values zero-extended, LSHIFT by the object\'s byte order'

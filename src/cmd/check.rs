@@ -81,8 +81,12 @@ pub fn run(args: &CheckArgs, style: Style) -> Result<i32> {
     let paths = expand(&args.kernel_btf)?;
     let object = ObjectInput::open(&args.object)?;
     let parsed = object.parse()?;
+    // The matrix needs each record's outcome only.
     let opts = Options {
         semantics: semantics(args.semantics),
+        outcomes_only: true,
+        // Targets are relocated in parallel already.
+        parallel: false,
     };
     let work = || -> Vec<Column> {
         paths
@@ -90,7 +94,7 @@ pub fn run(args: &CheckArgs, style: Style) -> Result<i32> {
             .map(|p| column(&parsed, p, &opts))
             .collect()
     };
-    let columns = match args.jobs {
+    let mut columns = match args.jobs {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build()
@@ -98,7 +102,7 @@ pub fn run(args: &CheckArgs, style: Style) -> Result<i32> {
             .install(work),
         None => work(),
     };
-    let rows = rows(&parsed, &columns);
+    let rows = rows(&parsed, &mut columns);
     let doc = Doc {
         schema: "btfkit.check",
         version: 1,
@@ -226,14 +230,18 @@ fn fill(parsed: &ParsedObject<'_>, path: &Path, opts: &Options, col: &mut Column
     Ok(())
 }
 
-/// The rows: one per record, with each target's cell.
-fn rows(parsed: &ParsedObject<'_>, columns: &[Column]) -> Vec<Row> {
+/// The rows: one per record, with each target's cell (moved out of the
+/// columns).
+fn rows(parsed: &ParsedObject<'_>, columns: &mut [Column]) -> Vec<Row> {
     let Some(ext) = &parsed.ext else {
         return Vec::new();
     };
     let local = parsed.view();
-    let mut rows = Vec::new();
-    let mut i = 0;
+    let mut rows = Vec::with_capacity(ext.core_relo().len());
+    let mut cells: Vec<_> = columns
+        .iter_mut()
+        .map(|c| (std::mem::take(&mut c.cells).into_iter(), c.error.clone()))
+        .collect();
     for block in ext.core_relo().blocks() {
         let section = String::from_utf8_lossy(local.btf.name(block.sec_name).unwrap_or_default())
             .into_owned();
@@ -244,13 +252,13 @@ fn rows(parsed: &ParsedObject<'_>, columns: &[Column]) -> Vec<Row> {
                 .and_then(|a| btf_reloc::parse_local(&local, relo.type_id, relo.kind, a).ok())
                 .map(|s| render::spec(&local, &s))
                 .unwrap_or_else(|| format!("[{}]", relo.type_id));
-            let results = columns
-                .iter()
-                .map(|c| {
-                    c.cells.get(i).cloned().unwrap_or(Cell {
+            let results = cells
+                .iter_mut()
+                .map(|(cells, error)| {
+                    cells.next().unwrap_or_else(|| Cell {
                         status: "error",
                         new: None,
-                        reason: c.error.clone(),
+                        reason: error.clone(),
                     })
                 })
                 .collect();
@@ -262,7 +270,6 @@ fn rows(parsed: &ParsedObject<'_>, columns: &[Column]) -> Vec<Row> {
                 spec,
                 results,
             });
-            i += 1;
         }
     }
     rows

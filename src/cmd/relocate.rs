@@ -9,6 +9,7 @@ mod table;
 mod write;
 
 use std::io::Write;
+use std::mem::ManuallyDrop;
 
 use anyhow::{bail, Result};
 use btf_reloc::{relocate_object, Options, Semantics};
@@ -46,17 +47,25 @@ pub fn run(args: &RelocateArgs, style: Style) -> Result<i32> {
 
     let sem = semantics(args.semantics);
     let local = parsed.view();
-    let opts = Options { semantics: sem };
-    let rep = match &parsed.ext {
+    // Only the report reads the resolutions (specs, candidates).
+    let report_wanted = !args.quiet && !args.dump_insns;
+    let opts = Options {
+        semantics: sem,
+        outcomes_only: !report_wanted,
+        parallel: std::thread::available_parallelism().is_ok_and(|n| n.get() > 1),
+    };
+    // The process exits soon after `run` returns: the report (one entry per
+    // record, with candidates and specs) is left to the OS instead of being
+    // freed piece by piece.
+    let rep = ManuallyDrop::new(match &parsed.ext {
         Some(ext) => relocate_object(&parsed.obj, &local, ext, &targets, &opts),
         None => Default::default(),
-    };
+    });
     timer.mark("relocate");
     // In btfkit mode, libbpf's result is computed too so differences are
     // reported per relocation, when the object has anything where the two
     // can differ.
-    let report_wanted = !args.quiet && !args.dump_insns;
-    let libbpf = match (&parsed.ext, sem) {
+    let libbpf = ManuallyDrop::new(match (&parsed.ext, sem) {
         (Some(ext), Semantics::Btfkit) if report_wanted && may_drift(&parsed, &rep) => {
             Some(relocate_object(
                 &parsed.obj,
@@ -65,11 +74,12 @@ pub fn run(args: &RelocateArgs, style: Style) -> Result<i32> {
                 &targets,
                 &Options {
                     semantics: Semantics::Libbpf,
+                    ..opts
                 },
             ))
         }
         _ => None,
-    };
+    });
 
     timer.mark("relocate with libbpf semantics (drift)");
     let mut out = crate::output::stdout();

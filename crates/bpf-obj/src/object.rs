@@ -30,6 +30,9 @@ pub struct Object<'data> {
     sections: Vec<Section<'data>>,
     symbols: Vec<Symbol>,
     functions: Vec<Function>,
+    /// No two functions of a section overlap (the usual case): lookups by
+    /// instruction can binary-search.
+    functions_disjoint: bool,
     relocs: Vec<ElfReloc>,
     btf: Option<Cow<'data, [u8]>>,
     btf_ext: Option<Cow<'data, [u8]>>,
@@ -92,6 +95,9 @@ impl<'data> Object<'data> {
         }
         let symbols = read_symbols(e, data, &table)?;
         let functions = find_functions(&sections, &symbols)?;
+        let functions_disjoint = functions
+            .windows(2)
+            .all(|w| w[0].section != w[1].section || w[0].insn_end() <= w[1].insn_start);
         let relocs = read_relocs(e, data, &table, &sections)?;
         let elf_btf = ElfBtf::parse(data)?;
         Ok(Object {
@@ -100,6 +106,7 @@ impl<'data> Object<'data> {
             sections,
             symbols,
             functions,
+            functions_disjoint,
             relocs,
             btf: elf_btf.btf,
             btf_ext: elf_btf.btf_ext,
@@ -159,6 +166,17 @@ impl<'data> Object<'data> {
     /// `section`, if any (libbpf's `find_prog_by_sec_insn`).
     pub fn function_at(&self, section: SectionIndex, insn: u32) -> Option<&Function> {
         let start = self.functions.partition_point(|f| f.section < section);
+        if self.functions_disjoint {
+            // The last function starting at or before `insn` is the only
+            // one that can contain it: every earlier one ends before it
+            // starts.
+            let end = self.functions[start..]
+                .partition_point(|f| f.section == section && f.insn_start <= insn);
+            return end
+                .checked_sub(1)
+                .map(|i| &self.functions[start + i])
+                .filter(|f| f.contains(insn));
+        }
         self.functions[start..]
             .iter()
             .take_while(|f| f.section == section)
@@ -333,6 +351,29 @@ mod tests {
     fn fixture(name: &str) -> Vec<u8> {
         let p = format!("{}/../../fixtures/obj/{name}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read(p).unwrap()
+    }
+
+    /// The binary search over disjoint functions finds what the linear
+    /// search (first function in order containing the instruction) finds.
+    #[test]
+    fn function_at_agrees_with_linear_search() {
+        for name in ["core.el.o", "maps_progs.el.o", "kinds.eb.o"] {
+            let data = fixture(name);
+            let mut obj = Object::parse(&data).unwrap();
+            let sections: Vec<_> = obj
+                .code_sections()
+                .map(|s| (s.index, s.data.len()))
+                .collect();
+            for (sec, len) in sections {
+                for insn in 0..=(len / INSN_SIZE) as u32 {
+                    let fast = obj.function_at(sec, insn).map(|f| f.symbol);
+                    obj.functions_disjoint = false;
+                    let slow = obj.function_at(sec, insn).map(|f| f.symbol);
+                    obj.functions_disjoint = true;
+                    assert_eq!(fast, slow, "{name}: section {sec:?} insn {insn}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -146,7 +146,67 @@ impl<'a> Btf<'a> {
     }
 
     /// Second pass: every string offset and type reference is in range.
+    /// A quick check over the raw records first; the decoding check below
+    /// runs only to describe a failure.
     fn validate_refs(&self) -> Result<()> {
+        if self.refs_in_range() {
+            return Ok(());
+        }
+        self.validate_refs_decoded()
+    }
+
+    /// Whether every string offset and type reference is in range: the
+    /// same conditions as [`validate_refs_decoded`](Self::validate_refs_decoded)
+    /// (never fewer), read straight from the record bytes.
+    fn refs_in_range(&self) -> bool {
+        let e = self.header.endian;
+        let last = self.last_id().0;
+        let str_total = self.str_len_total();
+        let types = self.types;
+        let word = |b: &[u8], off: usize| e.read_u32(b, off).unwrap_or(0);
+        let mut ok = true;
+        for (i, &start) in self.offsets.iter().enumerate() {
+            let end = self.offsets.get(i + 1).map_or(types.len(), |&o| o as usize);
+            let rec = types.get(start as usize..end).unwrap_or_default();
+            let rest = rec.get(PREFIX..).unwrap_or_default();
+            let info = word(rec, 4);
+            let kind = Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8);
+            ok &= word(rec, 0) < str_total;
+            if kind.has_type_ref() {
+                ok &= word(rec, 8) <= last;
+            }
+            match kind {
+                Kind::Array => ok &= word(rest, 0) <= last && word(rest, 4) <= last,
+                Kind::Struct | Kind::Union => {
+                    for m in rest.chunks_exact(12) {
+                        ok &= word(m, 0) < str_total && word(m, 4) <= last;
+                    }
+                }
+                Kind::Enum | Kind::FuncProto => {
+                    let is_proto = kind == Kind::FuncProto;
+                    for v in rest.chunks_exact(8) {
+                        ok &= word(v, 0) < str_total && (!is_proto || word(v, 4) <= last);
+                    }
+                }
+                Kind::Enum64 => {
+                    for v in rest.chunks_exact(12) {
+                        ok &= word(v, 0) < str_total;
+                    }
+                }
+                Kind::Datasec => {
+                    for v in rest.chunks_exact(12) {
+                        ok &= word(v, 0) <= last;
+                    }
+                }
+                _ => {}
+            }
+        }
+        ok
+    }
+
+    /// Every string offset and type reference is in range, through the
+    /// decoded views; the error names the first one that is not.
+    fn validate_refs_decoded(&self) -> Result<()> {
         let last = self.last_id().0;
         let str_total = self.str_len_total();
         for ty in self.own_types() {
@@ -338,6 +398,24 @@ impl<'a> Btf<'a> {
         (0..self.offsets.len() as u32).map(move |i| {
             self.get(TypeId(self.first_id + i))
                 .expect("ids within offsets always resolve")
+        })
+    }
+
+    /// The id, kind and name offset of every own type, in id order, read
+    /// from the 12-byte record headers only: cheaper than
+    /// [`own_types`](Self::own_types) for scans that look at a few kinds.
+    pub fn own_kinds(&self) -> impl ExactSizeIterator<Item = (TypeId, Kind, StrOffset)> + '_ {
+        let e = self.header.endian;
+        let types = self.types;
+        self.offsets.iter().enumerate().map(move |(i, &off)| {
+            let off = off as usize;
+            let name_off = e.read_u32(types, off).unwrap_or(0);
+            let info = e.read_u32(types, off + 4).unwrap_or(0);
+            (
+                TypeId(self.first_id + i as u32),
+                Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8),
+                StrOffset(name_off),
+            )
         })
     }
 

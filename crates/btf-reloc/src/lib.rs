@@ -57,7 +57,9 @@ pub use crate::error::{Error, Location, RecordError};
 pub use crate::matching::{MatchOutcome, Mismatch, MismatchReason};
 pub use crate::object::{patched_sections, relocate_object, ObjectReport, Outcome, RecordReport};
 pub use crate::patch::{plan, Fixup, FuncInsns, PoisonReason, SlotPatch, Status, POISON_IMM};
-pub use crate::resolve::{resolve, CandidateEval, Options, Record, Resolution, Semantics};
+pub use crate::resolve::{
+    resolve, CandidateEval, Candidates, Options, Record, Resolution, Semantics,
+};
 pub use crate::spec::{parse_local, Accessor, Spec, MAX_SPEC_LEN};
 pub use crate::target::{Candidate, NameIndex, Target, Targets};
 pub use crate::types::BtfView;

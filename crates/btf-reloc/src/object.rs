@@ -7,9 +7,10 @@ use bpf_obj::{Insn, Object, SectionIndex};
 use btf_core::ext::CoreRelo;
 use btf_core::BtfExt;
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 use crate::patch::{plan, FuncInsns};
-use crate::resolve::{resolve, Options, Record};
+use crate::resolve::{resolve_each, Options, Record};
 use crate::target::Targets;
 use crate::types::BtfView;
 use crate::{Error, Fixup, Location, Resolution};
@@ -37,12 +38,13 @@ pub struct RecordReport<'l, 't> {
     pub relo: CoreRelo,
     /// The code section, when the object has it.
     pub section: Option<SectionIndex>,
-    /// The function containing the instruction.
-    pub function: Option<String>,
+    /// The function containing the instruction (shared by its records).
+    pub function: Option<Arc<str>>,
     /// Section-relative index of the function's first instruction.
     pub function_start: u32,
-    /// The resolution, when the record got that far (boxed: reports hold
-    /// thousands of records).
+    /// The resolution, when the record got that far and
+    /// [`Options::outcomes_only`] was off (boxed: reports hold thousands of
+    /// records).
     pub resolution: Option<Box<Resolution<'l, 't>>>,
     /// The outcome.
     pub outcome: Outcome,
@@ -92,6 +94,9 @@ pub fn relocate_object<'l, 't>(
     let total = ext.core_relo().len();
     let mut reports = Vec::with_capacity(total);
     let mut pending = Vec::with_capacity(total);
+    // The last function's name, shared by its records (records come
+    // grouped by function).
+    let mut last_fn: Option<(SectionIndex, u32, Arc<str>)> = None;
     for block in ext.core_relo().blocks() {
         let name = local.btf.name(block.sec_name);
         let section_name = name.map_or_else(
@@ -101,7 +106,7 @@ pub fn relocate_object<'l, 't>(
         let section = name
             .and_then(|_| obj.section_by_name(&section_name))
             .filter(|s| s.is_code());
-        let shared: std::sync::Arc<str> = section_name.as_str().into();
+        let shared: Arc<str> = section_name.as_str().into();
         for (i, relo) in block.iter().enumerate() {
             let location = Location {
                 section: shared.clone(),
@@ -141,7 +146,19 @@ pub fn relocate_object<'l, 't>(
                                 .into(),
                         ),
                         Some(f) => {
-                            report.function = Some(f.name.clone());
+                            let name = match &last_fn {
+                                Some((sec, start, name))
+                                    if *sec == s.index && *start == f.insn_start =>
+                                {
+                                    name.clone()
+                                }
+                                _ => {
+                                    let name: Arc<str> = f.name.as_str().into();
+                                    last_fn = Some((s.index, f.insn_start, name.clone()));
+                                    name
+                                }
+                            };
+                            report.function = Some(name);
                             report.function_start = f.insn_start;
                             pending.push((reports.len(), f.insn_start, f.insn_count));
                             Outcome::Skipped(String::new())
@@ -159,19 +176,25 @@ pub fn relocate_object<'l, 't>(
             relo: reports[r].relo,
         })
         .collect();
-    let resolved = resolve(local, &records, targets, opts);
+    // Outcomes are planned in record order as they arrive; the few that
+    // arrive early (after a record that waits for its root's agreement)
+    // wait in `early`.
     let mut insns: FxHashMap<SectionIndex, Vec<Insn>> = FxHashMap::default();
-    for (&(r, start, count), res) in pending.iter().zip(resolved) {
+    let mut early: FxHashMap<usize, Result<Resolution<'l, 't>, crate::RecordError>> =
+        FxHashMap::default();
+    let mut next = 0;
+    let mut apply = |i: usize, res: Result<Resolution<'l, 't>, crate::RecordError>| {
+        let (r, start, count) = pending[i];
         let report = &mut reports[r];
         let res = match res {
             Ok(res) => res,
             Err(e) => {
                 report.outcome = Outcome::Failed(e.error);
-                continue;
+                return;
             }
         };
         let Some(sec) = report.section else {
-            continue;
+            return;
         };
         let code = insns
             .entry(sec)
@@ -188,8 +211,23 @@ pub fn relocate_object<'l, 't>(
             }
             Err(e) => Outcome::Failed(e),
         };
-        report.resolution = Some(Box::new(res));
-    }
+        if !opts.outcomes_only {
+            report.resolution = Some(Box::new(res));
+        }
+    };
+    resolve_each(local, &records, targets, opts, |i, res| {
+        if i != next {
+            early.insert(i, res);
+            return;
+        }
+        apply(i, res);
+        next += 1;
+        while let Some(res) = early.remove(&next) {
+            apply(next, res);
+            next += 1;
+        }
+    });
+    debug_assert!(early.is_empty() && next == records.len());
     ObjectReport { records: reports }
 }
 

@@ -52,6 +52,15 @@ pub enum Semantics {
 pub struct Options {
     /// Which semantics to follow.
     pub semantics: Semantics,
+    /// [`relocate_object`](crate::relocate_object): keep only each
+    /// record's outcome, not its [`Resolution`]
+    /// ([`RecordReport::resolution`](crate::RecordReport::resolution) is
+    /// `None`). For callers that need the fixups but no report: it saves
+    /// the memory of every record's specs and candidates.
+    pub outcomes_only: bool,
+    /// Match records on two threads (btfkit semantics; libbpf's is
+    /// sequential by nature). Results are the same either way.
+    pub parallel: bool,
 }
 
 /// One CO-RE relocation record to resolve.
@@ -87,7 +96,7 @@ pub struct Resolution<'l, 't> {
     /// The local spec.
     pub local: Spec<'l>,
     /// Every candidate looked at, in order.
-    pub candidates: Vec<CandidateEval<'t>>,
+    pub candidates: Candidates<'t>,
     /// Index in `candidates` of the candidate whose result is used (the
     /// first one used); `None` when nothing matched (or for TYPE_ID_LOCAL).
     pub used: Option<usize>,
@@ -114,15 +123,8 @@ impl<'t> Resolution<'_, 't> {
 
 type Outcome<'l, 't> = Result<Resolution<'l, 't>, RecordError>;
 
-/// A record matched against every candidate, before agreement.
-type Evaluated<'l, 't> = Result<(Spec<'l>, Vec<CandidateEval<'t>>), RecordError>;
-
-/// A record in btfkit's first pass: finished already (errors, TYPE_ID_LOCAL)
-/// or matched and waiting for the per-root agreement.
-enum Staged<'l, 't> {
-    Done(Outcome<'l, 't>),
-    Matched(Evaluated<'l, 't>),
-}
+/// The candidates of one record: almost always one, kept inline.
+pub type Candidates<'t> = SmallVec<[CandidateEval<'t>; 1]>;
 
 /// Resolves `records` (in file order, already filtered to the ones that
 /// belong to a function) against `targets`.
@@ -132,15 +134,49 @@ pub fn resolve<'l, 't>(
     targets: &Targets<'t>,
     opts: &Options,
 ) -> Vec<Outcome<'l, 't>> {
+    let mut out: Vec<Option<Outcome<'l, 't>>> = Vec::new();
+    out.resize_with(records.len(), || None);
+    resolve_each(local, records, targets, opts, |i, o| out[i] = Some(o));
+    out.into_iter()
+        .map(|o| o.expect("every record is resolved once"))
+        .collect()
+}
+
+/// [`resolve`], handing each record's outcome to `sink` with the record's
+/// index as soon as it is known, instead of keeping them all: in record
+/// order, except that (btfkit semantics) records whose root has several
+/// candidates come last, once every record has been matched.
+pub(crate) fn resolve_each<'l, 't>(
+    local: &BtfView<'l>,
+    records: &[Record],
+    targets: &Targets<'t>,
+    opts: &Options,
+    mut sink: impl FnMut(usize, Outcome<'l, 't>),
+) {
+    // Every root's candidates at once: one pass per target instead of a
+    // lookup (or libbpf's scan) per root.
+    let roots = records
+        .iter()
+        .filter(|r| r.relo.kind != CoreReloKind::TypeIdLocal)
+        .map(|r| r.relo.type_id);
+    let cache = targets
+        .find_cands_many(local, roots)
+        .into_iter()
+        .map(|(root, c)| (root, c.map(Arc::from)))
+        .collect();
     let mut engine = Engine {
         local,
         targets,
         opts: *opts,
-        cache: FxHashMap::default(),
+        cache,
     };
     match opts.semantics {
-        Semantics::Libbpf => records.iter().map(|r| engine.libbpf_one(r)).collect(),
-        Semantics::Btfkit => engine.btfkit_all(records),
+        Semantics::Libbpf => {
+            for (i, r) in records.iter().enumerate() {
+                sink(i, engine.libbpf_one(r));
+            }
+        }
+        Semantics::Btfkit => engine.btfkit_each(records, &mut sink),
     }
 }
 
@@ -197,12 +233,13 @@ impl<'l, 't> Engine<'_, 'l, 't> {
         )?))
     }
 
-    fn cands(&mut self, root: TypeId) -> Result<Arc<[Candidate]>, Error> {
-        let (local, targets) = (self.local, self.targets);
-        self.cache
-            .entry(root)
-            .or_insert_with(|| targets.find_cands(local, root).map(Arc::from))
-            .clone()
+    /// The candidates of `root`: from the cache, which [`resolve_each`]
+    /// fills for every root of its records.
+    fn cands(&self, root: TypeId) -> Result<Arc<[Candidate]>, Error> {
+        match self.cache.get(&root) {
+            Some(c) => c.clone(),
+            None => self.targets.find_cands(self.local, root).map(Arc::from),
+        }
     }
 
     fn matching_opts(&self) -> MatchOpts {
@@ -238,7 +275,7 @@ impl<'l, 't> Engine<'_, 'l, 't> {
             location: rec.location.clone(),
             relo: rec.relo,
             local: spec,
-            candidates: Vec::new(),
+            candidates: Candidates::new(),
             used: None,
             calc: CalcResult {
                 orig_val: root,
@@ -260,7 +297,7 @@ impl<'l, 't> Engine<'_, 'l, 't> {
             Prepared::Search(spec) => spec,
         };
         let cands = self.cands(spec.root).map_err(|e| Self::err(rec, e))?;
-        let mut evals = Vec::with_capacity(cands.len());
+        let mut evals = Candidates::with_capacity(cands.len());
         for &c in cands.iter() {
             evals.push(self.eval(&spec, c).map_err(|e| Self::err(rec, e))?);
         }
@@ -283,48 +320,105 @@ impl<'l, 't> Engine<'_, 'l, 't> {
     }
 
     /// btfkit: match everything against full lists, then agree per root.
-    fn btfkit_all(&mut self, records: &[Record]) -> Vec<Outcome<'l, 't>> {
-        let mut staged: Vec<Staged<'l, 't>> = Vec::with_capacity(records.len());
-        for rec in records {
-            let prepared = self.prepare(rec).map_err(|e| Self::err(rec, e));
-            staged.push(match prepared {
-                Err(e) => Staged::Done(Err(e)),
-                Ok(Prepared::Local(spec)) => Staged::Done(Ok(self.local_only(rec, spec))),
-                Ok(Prepared::Search(spec)) => Staged::Matched(
-                    self.cands(spec.root)
-                        .and_then(|cands| {
-                            cands
-                                .iter()
-                                .map(|&c| self.eval(&spec, c))
-                                .collect::<Result<Vec<_>, _>>()
-                        })
-                        .map(|evals| (spec, evals))
-                        .map_err(|e| Self::err(rec, e)),
-                ),
-            });
+    /// A record whose root has at most one candidate needs no agreement
+    /// (its common set is that candidate, or nothing) and is finished at
+    /// once; the others wait until every record has been matched.
+    fn btfkit_each(&mut self, records: &[Record], sink: &mut impl FnMut(usize, Outcome<'l, 't>)) {
+        let mut waiting: Vec<(usize, Spec<'l>, Candidates<'t>)> = Vec::new();
+        let mut take = |i: usize, step: Step<'l, 't>| match step {
+            Step::Done(outcome) => sink(i, outcome),
+            Step::Wait(spec, evals) => waiting.push((i, spec, evals)),
+        };
+        if self.opts.parallel && records.len() >= 2 * PARALLEL_BLOCK {
+            self.btfkit_steps_parallel(records, &mut take);
+        } else {
+            for (i, rec) in records.iter().enumerate() {
+                take(i, self.btfkit_step(rec));
+            }
         }
-        let common = common_sets(&staged);
-        staged
-            .into_iter()
-            .zip(records)
-            .map(|(st, rec)| match st {
-                Staged::Done(outcome) => outcome,
-                Staged::Matched(m) => m.and_then(|(spec, mut evals)| {
-                    let set = common.get(&spec.root);
-                    let matched = |e: &CandidateEval<'_>| e.calc.is_some();
-                    let in_common =
-                        |e: &CandidateEval<'_>| set.is_some_and(|s| s.contains(&e.cand));
-                    let use_common = set.is_some_and(|s| !s.is_empty());
-                    let used: SmallVec<[usize; 4]> = (0..evals.len())
-                        .filter(|&j| matched(&evals[j]) && (!use_common || in_common(&evals[j])))
-                        .collect();
-                    for (j, e) in evals.iter_mut().enumerate() {
-                        e.pruned = matched(e) && !used.contains(&j);
+        let common = common_sets(waiting.iter().map(|(_, spec, evals)| (spec, evals)));
+        for (i, spec, mut evals) in waiting {
+            let set = common.get(&spec.root);
+            let matched = |e: &CandidateEval<'_>| e.calc.is_some();
+            let in_common = |e: &CandidateEval<'_>| set.is_some_and(|s| s.contains(&e.cand));
+            let use_common = set.is_some_and(|s| !s.is_empty());
+            let used: SmallVec<[usize; 4]> = (0..evals.len())
+                .filter(|&j| matched(&evals[j]) && (!use_common || in_common(&evals[j])))
+                .collect();
+            for (j, e) in evals.iter_mut().enumerate() {
+                e.pruned = matched(e) && !used.contains(&j);
+            }
+            sink(i, self.finish(&records[i], spec, evals, &used));
+        }
+    }
+
+    /// btfkit's first pass over one record: finished, unless its root has
+    /// several candidates.
+    fn btfkit_step(&self, rec: &Record) -> Step<'l, 't> {
+        let spec = match self.prepare(rec) {
+            Err(e) => return Step::Done(Err(Self::err(rec, e))),
+            Ok(Prepared::Local(spec)) => return Step::Done(Ok(self.local_only(rec, spec))),
+            Ok(Prepared::Search(spec)) => spec,
+        };
+        let evals = self.cands(spec.root).and_then(|cands| {
+            cands
+                .iter()
+                .map(|&c| self.eval(&spec, c))
+                .collect::<Result<Candidates<'t>, _>>()
+        });
+        match evals {
+            Err(e) => Step::Done(Err(Self::err(rec, e))),
+            Ok(evals) if evals.len() <= 1 => {
+                let used: SmallVec<[usize; 4]> = (0..evals.len())
+                    .filter(|&j| evals[j].calc.is_some())
+                    .collect();
+                Step::Done(self.finish(rec, spec, evals, &used))
+            }
+            Ok(evals) => Step::Wait(spec, evals),
+        }
+    }
+
+    /// [`btfkit_step`](Self::btfkit_step) for every record on two threads:
+    /// blocks of records alternate between this thread and a helper, and
+    /// `take` sees the steps in record order.
+    fn btfkit_steps_parallel(
+        &self,
+        records: &[Record],
+        take: &mut impl FnMut(usize, Step<'l, 't>),
+    ) {
+        let blocks: Vec<std::ops::Range<usize>> = (0..records.len())
+            .step_by(PARALLEL_BLOCK)
+            .map(|s| s..(s + PARALLEL_BLOCK).min(records.len()))
+            .collect();
+        let steps = |r: std::ops::Range<usize>| -> Vec<Step<'l, 't>> {
+            records[r].iter().map(|rec| self.btfkit_step(rec)).collect()
+        };
+        std::thread::scope(|scope| {
+            let (to_helper, helper_in) = std::sync::mpsc::channel::<std::ops::Range<usize>>();
+            let (helper_out, from_helper) = std::sync::mpsc::channel::<Vec<Step<'l, 't>>>();
+            scope.spawn(move || {
+                for r in helper_in {
+                    if helper_out.send(steps(r)).is_err() {
+                        break;
                     }
-                    self.finish(rec, spec, evals, &used)
-                }),
-            })
-            .collect()
+                }
+            });
+            for pair in blocks.chunks(2) {
+                if let Some(second) = pair.get(1) {
+                    let _ = to_helper.send(second.clone());
+                }
+                for (i, step) in pair[0].clone().zip(steps(pair[0].clone())) {
+                    take(i, step);
+                }
+                if let Some(second) = pair.get(1) {
+                    let done = from_helper.recv().unwrap_or_else(|_| steps(second.clone()));
+                    for (i, step) in second.clone().zip(done) {
+                        take(i, step);
+                    }
+                }
+            }
+            drop(to_helper);
+        });
     }
 
     /// Checks that the used candidates agree and builds the resolution.
@@ -332,7 +426,7 @@ impl<'l, 't> Engine<'_, 'l, 't> {
         &self,
         rec: &Record,
         spec: Spec<'l>,
-        evals: Vec<CandidateEval<'t>>,
+        evals: Candidates<'t>,
         used: &[usize],
     ) -> Outcome<'l, 't> {
         let describe = |c: Candidate| format!("[{}] in {}", c.id, self.targets.get(c.target).name);
@@ -392,14 +486,24 @@ impl<'l, 't> Engine<'_, 'l, 't> {
     }
 }
 
+/// Records per block handed to the helper thread.
+const PARALLEL_BLOCK: usize = 256;
+
+/// A record after btfkit's first pass.
+enum Step<'l, 't> {
+    /// Finished.
+    Done(Outcome<'l, 't>),
+    /// Matched against a root with several candidates: waits for the
+    /// per-root agreement.
+    Wait(Spec<'l>, Candidates<'t>),
+}
+
 /// For each root: the candidates that match every record of that root that
 /// matches at least one candidate.
-fn common_sets(staged: &[Staged<'_, '_>]) -> FxHashMap<TypeId, CandidateSet> {
+fn common_sets<'a, 'l: 'a, 't: 'a>(
+    matched: impl Iterator<Item = (&'a Spec<'l>, &'a Candidates<'t>)>,
+) -> FxHashMap<TypeId, CandidateSet> {
     let mut sets: FxHashMap<TypeId, CandidateSet> = FxHashMap::default();
-    let matched = staged.iter().filter_map(|s| match s {
-        Staged::Matched(Ok(m)) => Some(m),
-        _ => None,
-    });
     for (spec, evals) in matched {
         let matched: CandidateSet = evals
             .iter()

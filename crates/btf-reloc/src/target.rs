@@ -1,12 +1,20 @@
-//! Targets: the BTFs relocations are resolved against, each with an
-//! essential-name index built once, and candidate search (libbpf's
-//! `bpf_core_find_cands` / `bpf_core_add_cands`).
+//! Targets: the BTFs relocations are resolved against, and candidate
+//! search (libbpf's `bpf_core_find_cands` / `bpf_core_add_cands`).
+//!
+//! libbpf scans the whole target once per distinct root type. btfkit looks
+//! up every root of an object in one pass per target
+//! ([`Targets::find_cands_many`]): only types of a kind some root has are
+//! looked at, and only their names are hashed and probed in a small table
+//! of the names asked for. A full essential-name index ([`NameIndex`]) is
+//! built only when asked for (name suggestions in explanations).
+
+use std::sync::OnceLock;
 
 use btf_core::{Btf, Kind, TypeId};
 use rustc_hash::FxHashMap;
 
 use crate::name::essential;
-use crate::types::{kinds_core_compat, BtfView};
+use crate::types::{is_any_enum, kinds_core_compat, BtfView};
 use crate::Error;
 
 /// Kinds left out of the name index: they cannot be the root of a
@@ -99,22 +107,44 @@ pub struct Target<'a> {
     pub name: String,
     /// The BTF and its pointer size.
     pub view: BtfView<'a>,
-    index: NameIndex<'a>,
+    /// Built on first use.
+    index: OnceLock<NameIndex<'a>>,
 }
 
 impl<'a> Target<'a> {
-    /// Wraps `btf` and builds its name index.
+    /// Wraps `btf` (the name index is built on first use).
     pub fn new(name: impl Into<String>, btf: &'a Btf<'a>) -> Target<'a> {
         Target {
             name: name.into(),
             view: BtfView::new(btf),
-            index: NameIndex::new(btf),
+            index: OnceLock::new(),
         }
     }
 
-    /// The essential-name index of the target's own types.
+    /// The essential-name index of the target's own types, built on the
+    /// first call.
     pub fn index(&self) -> &NameIndex<'a> {
-        &self.index
+        self.index.get_or_init(|| NameIndex::new(self.view.btf))
+    }
+
+    /// One pass over the own types: for each of `names` (essential name →
+    /// slot), the ids of the types whose essential name it is and whose
+    /// kind is in `kinds` (bit `1 << raw kind`), ascending, in
+    /// `out[slot]`.
+    fn scan(&self, names: &FxHashMap<&[u8], usize>, kinds: u64, out: &mut [Vec<TypeId>]) {
+        if names.is_empty() {
+            return;
+        }
+        let btf = self.view.btf;
+        for (id, kind, name_off) in btf.own_kinds() {
+            if kinds & kind_bit(kind) == 0 || name_off.is_empty() {
+                continue;
+            }
+            let name = essential(btf.name(name_off).unwrap_or_default());
+            if let Some(&slot) = names.get(name) {
+                out[slot].push(id);
+            }
+        }
     }
 
     /// Own types of the same kind family as `kind` whose essential name is
@@ -126,7 +156,7 @@ impl<'a> Target<'a> {
                 .is_some_and(|t| kinds_core_compat(t.kind(), kind))
         };
         if indexed(kind) {
-            out.extend(self.index.lookup(name).filter(compat));
+            out.extend(self.index().lookup(name).filter(compat));
             return;
         }
         out.extend(
@@ -201,4 +231,82 @@ impl<'a> Targets<'a> {
         }
         Ok(out)
     }
+
+    /// [`find_cands`](Self::find_cands) for every root in `roots` at once,
+    /// with one pass over each target (modules only for the roots the main
+    /// BTF has no candidate for). Same results as calling `find_cands` per
+    /// root.
+    pub fn find_cands_many(
+        &self,
+        local: &BtfView<'_>,
+        roots: impl IntoIterator<Item = TypeId>,
+    ) -> FxHashMap<TypeId, Result<Vec<Candidate>, Error>> {
+        let mut out: FxHashMap<TypeId, Result<Vec<Candidate>, Error>> = FxHashMap::default();
+        // (root, kind, essential name) of the roots that can have candidates.
+        let mut wanted: Vec<(TypeId, Kind, &[u8])> = Vec::new();
+        for root in roots {
+            if out.contains_key(&root) {
+                continue;
+            }
+            let Some(t) = local.get(root) else {
+                out.insert(root, Err(Error::VoidRoot));
+                continue;
+            };
+            let name = local.btf.type_name(&t);
+            if name.is_empty() {
+                let kind = t.kind().name().to_string();
+                out.insert(root, Err(Error::AnonymousRoot { id: root, kind }));
+                continue;
+            }
+            out.insert(root, Ok(Vec::new()));
+            wanted.push((root, t.kind(), essential(name)));
+        }
+        let mut slots = Vec::new();
+        for (i, target) in self.list.iter().enumerate() {
+            // The main BTF for every root, modules for those still empty.
+            let todo: Vec<&(TypeId, Kind, &[u8])> = wanted
+                .iter()
+                .filter(|(root, ..)| {
+                    i == 0
+                        || matches!(out.get(root), Some(Ok(v)) if v.is_empty() || v[0].target != 0)
+                })
+                .collect();
+            if todo.is_empty() {
+                break;
+            }
+            let mut names: FxHashMap<&[u8], usize> = FxHashMap::default();
+            let mut kinds = 0u64;
+            for &&(_, kind, ess) in &todo {
+                let next = names.len();
+                names.entry(ess).or_insert(next);
+                kinds |= kind_bit(kind);
+                if is_any_enum(kind) {
+                    kinds |= kind_bit(Kind::Enum) | kind_bit(Kind::Enum64);
+                }
+            }
+            slots.clear();
+            slots.resize_with(names.len(), Vec::new);
+            target.scan(&names, kinds, &mut slots);
+            let btf = target.view.btf;
+            for &&(root, kind, ess) in &todo {
+                let ids = &slots[names[ess]];
+                if let Some(Ok(list)) = out.get_mut(&root) {
+                    list.extend(
+                        ids.iter()
+                            .filter(|&&id| {
+                                btf.get(id)
+                                    .is_some_and(|t| kinds_core_compat(t.kind(), kind))
+                            })
+                            .map(|&id| Candidate { target: i, id }),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `kind`'s bit in a kind set.
+fn kind_bit(kind: Kind) -> u64 {
+    1u64 << (kind.to_raw() & 63)
 }

@@ -49,6 +49,7 @@ impl<'a> BtfView<'a> {
     /// Skips CONST, VOLATILE, RESTRICT, TYPE_TAG and TYPEDEF (libbpf's
     /// `skip_mods_and_typedefs`). Returns the id reached and its type (`None`
     /// for void).
+    #[inline]
     pub fn strip(&self, id: TypeId) -> Result<(TypeId, Option<Type<'a>>), Error> {
         let mut cur = id;
         for _ in 0..MAX_STRIP {

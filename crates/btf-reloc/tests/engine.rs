@@ -38,16 +38,24 @@ fn run(local: &[u8], target: &[u8], records: &[Record], sem: Semantics) -> Outco
     let tb = Btf::parse(target).unwrap();
     let lv = BtfView::new(&lb);
     let targets = Targets::new(Target::new("t", &tb));
-    resolve(&lv, records, &targets, &Options { semantics: sem })
-        .into_iter()
-        .map(|r| {
-            r.map(|res| {
-                let t = res.target().map(|(c, s)| (c.id.0, s.raw().to_vec()));
-                (t, res.calc.new_val, res.calc.poison)
-            })
-            .map_err(|e| e.error)
+    resolve(
+        &lv,
+        records,
+        &targets,
+        &Options {
+            semantics: sem,
+            ..Options::default()
+        },
+    )
+    .into_iter()
+    .map(|r| {
+        r.map(|res| {
+            let t = res.target().map(|(c, s)| (c.id.0, s.raw().to_vec()));
+            (t, res.calc.new_val, res.calc.poison)
         })
-        .collect()
+        .map_err(|e| e.error)
+    })
+    .collect()
 }
 
 /// `struct s { int a; int b; }` locally; target has `s___1 {a, b}` and
@@ -396,7 +404,10 @@ fn patch_case(
         &lv,
         &[rec(0, s, acc, kind)],
         &targets,
-        &Options { semantics: sem },
+        &Options {
+            semantics: sem,
+            ..Options::default()
+        },
     );
     let res = res.remove(0).map_err(|e| e.error)?;
     plan(&res, FuncInsns { insns, start: 0 }, 0, sem)
@@ -569,6 +580,12 @@ fn module_btf_is_searched_only_without_main_candidates() {
             rec(2, in_mod, zero, K::TypeIdTarget),
         ];
         let lv = BtfView::new(&lb);
+        // The one-pass search for all roots agrees with the per-root one.
+        let ids: Vec<TypeId> = (0..=lb.last_id().0).map(TypeId).collect();
+        let many = targets.find_cands_many(&lv, ids.iter().copied());
+        for id in &ids {
+            assert_eq!(many[id], targets.find_cands(&lv, *id), "root [{id}]");
+        }
         let r = resolve(&lv, &recs, &targets, &Options::default());
         let r: Vec<_> = r.into_iter().map(|r| r.unwrap()).collect();
         assert_eq!(r[0].target().unwrap().0.target, 0);

@@ -83,7 +83,10 @@ fn relocate_with<R>(
         &BtfView::new(&btf),
         &ext,
         &targets,
-        &Options { semantics: sem },
+        &Options {
+            semantics: sem,
+            ..Options::default()
+        },
     );
     f(&rep)
 }
@@ -326,6 +329,7 @@ fn results_do_not_depend_on_record_order() {
     };
     let opts = Options {
         semantics: Semantics::Btfkit,
+        ..Options::default()
     };
     let base = key(btf_reloc::resolve(&view, &records, &targets, &opts));
     let mut shuffled = records.clone();
@@ -343,5 +347,43 @@ fn results_do_not_depend_on_record_order() {
             base,
             "seed {seed}"
         );
+    }
+    // Matching on two threads (enough records for several blocks) gives
+    // every record the same resolution, in the same order.
+    let many: Vec<_> = (0..60).flat_map(|_| shuffled.iter().cloned()).collect();
+    assert!(many.len() > 1000);
+    let parallel = Options {
+        parallel: true,
+        ..opts
+    };
+    assert!(
+        btf_reloc::resolve(&view, &many, &targets, &parallel)
+            == btf_reloc::resolve(&view, &many, &targets, &opts),
+        "parallel and sequential resolutions differ"
+    );
+}
+
+/// The one-pass candidate search for many roots gives, for every type of
+/// every fixture object, what the per-root search (full name index) gives
+/// against the 6.1 kernel BTF.
+#[test]
+fn candidate_search_for_many_roots_matches_per_root_search() {
+    let kernel = kernel_61();
+    let tbtf = Btf::parse(&kernel).unwrap();
+    let targets = Targets::new(Target::new("vmlinux", &tbtf));
+    for name in ["core.el.o", "core.eb.o", "kinds.el.o", "bitfields.el.o"] {
+        let data = fixture(&format!("fixtures/obj/{name}"));
+        let obj = Object::parse(&data).unwrap();
+        let btf = Btf::parse(obj.btf().unwrap()).unwrap();
+        let view = BtfView::new(&btf);
+        let ids: Vec<btf_core::TypeId> = (0..=btf.last_id().0).map(btf_core::TypeId).collect();
+        let many = targets.find_cands_many(&view, ids.iter().copied());
+        let mut found = 0;
+        for id in &ids {
+            let one = targets.find_cands(&view, *id);
+            found += one.as_ref().map_or(0, Vec::len);
+            assert_eq!(many[id], one, "{name}: root [{id}]");
+        }
+        assert!(found > 0, "{name}: some type has kernel candidates");
     }
 }

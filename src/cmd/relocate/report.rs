@@ -437,7 +437,7 @@ fn relocation(
         record: r.location.record,
         ext_offset: r.location.ext_offset,
         insn: r.location.insn,
-        function: r.function.clone(),
+        function: r.function.as_deref().map(str::to_owned),
         function_insn: r
             .function
             .as_ref()
