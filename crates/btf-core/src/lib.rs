@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 mod btf;
+pub mod cdecl;
 pub mod dedup;
 pub mod elf;
 mod endian;
