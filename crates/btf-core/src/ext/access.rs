@@ -43,11 +43,11 @@
 //! | enumerator | `enum pid_type::PIDTYPE_TGID = 1 (1)` |
 //! | type | `struct task_struct (0)` |
 //!
-//! - The root is shown as declared (not modifier-stripped): its C keyword
-//!   (`struct`, `union`, `enum` for ENUM and ENUM64, `typedef`; a FWD shows as
-//!   `struct` or `union`) and its name, `<anon>` if it has none. INT and FLOAT
-//!   roots show their name alone; other kinds show the lower-case kind
-//!   (`ptr <anon>`).
+//! - The root is shown as declared (not modifier-stripped), named by
+//!   [`TypeName`](crate::cdecl::TypeName): its C keyword (`struct`, `union`,
+//!   `enum` for ENUM and ENUM64, `typedef`; a FWD shows as `struct` or
+//!   `union`) and its name, `<anon>` if it has none. INT and FLOAT roots show
+//!   their name alone; other kinds show the lower-case kind (`ptr <anon>`).
 //! - `::` separates the root from the path. A first index other than `0`
 //!   shows as a leading `[N]`, as does a lone first index (`struct s::[0]`).
 //! - Members are joined with `.`; an anonymous member shows as `<anon N>`
@@ -76,6 +76,7 @@
 
 use std::fmt;
 
+use crate::cdecl::TypeName;
 use crate::types::TypeData;
 use crate::{Btf, Kind, TypeId};
 
@@ -626,12 +627,8 @@ impl<'a> AccessSpec<'a> {
     }
 
     /// The root as C would name it: `struct task_struct`, `typedef pid_t`.
-    pub fn root_display(&self) -> RootName<'a> {
-        RootName {
-            kind: self.root_kind,
-            kflag: self.root_kflag,
-            name: self.root_name,
-        }
+    pub fn root_display(&self) -> TypeName<'a> {
+        TypeName::new(self.root_kind, self.root_kflag, self.root_name)
     }
 }
 
@@ -705,47 +702,9 @@ fn write_name(f: &mut fmt::Formatter<'_>, name: &[u8], index: u32) -> fmt::Resul
     }
 }
 
-/// A type named as C would: `struct task_struct`, `typedef pid_t`, `int`
-/// (the root rendering of [`AccessSpec`]).
-#[derive(Clone, Copy, Debug)]
-pub struct RootName<'a> {
-    kind: Kind,
-    kflag: bool,
-    name: &'a [u8],
-}
-
-impl<'a> RootName<'a> {
-    /// Names `ty`, a type of `btf`.
-    pub fn of(btf: &Btf<'a>, ty: &crate::Type<'a>) -> RootName<'a> {
-        RootName {
-            kind: ty.kind(),
-            kflag: ty.kflag(),
-            name: btf.type_name(ty),
-        }
-    }
-}
-
-impl fmt::Display for RootName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = String::from_utf8_lossy(self.name);
-        let name = if name.is_empty() {
-            "<anon>".into()
-        } else {
-            name
-        };
-        let keyword = match self.kind {
-            Kind::Struct => "struct",
-            Kind::Union => "union",
-            Kind::Enum | Kind::Enum64 => "enum",
-            Kind::Typedef => "typedef",
-            Kind::Fwd if self.kflag => "union",
-            Kind::Fwd => "struct",
-            Kind::Int | Kind::Float if !self.name.is_empty() => return f.write_str(&name),
-            other => return write!(f, "{} {name}", other.name().to_ascii_lowercase()),
-        };
-        write!(f, "{keyword} {name}")
-    }
-}
+/// The root rendering of [`AccessSpec`]: [`TypeName`], under the name
+/// this module has always exported.
+pub type RootName<'a> = TypeName<'a>;
 
 /// Splits and checks the indices, bounding work by the string's length.
 fn parse_indices(access: &[u8]) -> Result<Vec<u32>, AccessError> {
