@@ -5,7 +5,7 @@
 //! subsections are shown together, ordered by instruction:
 //!
 //! - **func_info**: where each function starts and its BTF FUNC, shown as a
-//!   C prototype;
+//!   C prototype (rendered by [`btf_core::cdecl::Declarator`]);
 //! - **line_info**: the source position of an instruction and the source
 //!   line's text (stored in .BTF), trimmed;
 //! - **core_relo**: every CO-RE relocation with libbpf's kind name
@@ -117,14 +117,14 @@
 //! A table of record counts per section (plus invalid records), and a table
 //! of relocations per kind.
 
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 
 use anyhow::Result;
+use btf_core::cdecl::{Declarator, TypeName};
 use btf_core::ext::{
     AccessSpec, AccessStep, CoreRelo, CoreReloKind, ExtBlock, ExtRecord, FuncInfo, LineInfo,
-    RootName, SpecKind,
+    SpecKind,
 };
 use btf_core::types::TypeData;
 use btf_core::{Btf, BtfExt, Kind, StrOffset, TypeId};
@@ -365,7 +365,7 @@ fn decode_func(btf: &Btf<'_>, common: Common, rec: FuncInfo) -> Func {
                         btf_core::types::Linkage::Extern => "extern ",
                         _ => "",
                     };
-                    let decl = CDecl { btf }.decl(proto, &name, 0);
+                    let decl = Declarator::new(btf).declare(proto, &name);
                     func.prototype = Some(format!("{prefix}{decl}"));
                 }
                 other => func.common.errors.push(format!(
@@ -414,7 +414,7 @@ fn decode_relo<'a>(btf: &Btf<'a>, mut common: Common, rec: CoreRelo) -> Relo<'a>
     let root = btf.get(rec.type_id).map(|t| Root {
         kind: t.kind(),
         name: lossy(btf.type_name(&t)),
-        c: RootName::of(btf, &t).to_string(),
+        c: TypeName::of(btf, &t).to_string(),
     });
     let access = btf.name(rec.access_str).map(lossy);
     let spec = match AccessSpec::from_relo(btf, &rec) {
@@ -444,103 +444,6 @@ fn bad_id(btf: &Btf<'_>, id: TypeId) -> String {
 
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-// ---- C declarations for prototypes --------------------------------------------
-
-/// Names types as C declarations, briefly: enough for a prototype line.
-/// Type tags are left out; deep or looping chains end in `...`.
-struct CDecl<'b, 'a> {
-    btf: &'b Btf<'a>,
-}
-
-impl CDecl<'_, '_> {
-    const MAX_DEPTH: usize = 32;
-
-    /// `id` declared with declarator `inner` (a name, `*p`, …).
-    fn decl(&self, id: TypeId, inner: &str, depth: usize) -> String {
-        if depth > Self::MAX_DEPTH {
-            return join("...", inner);
-        }
-        if id.is_void() {
-            return join("void", inner);
-        }
-        let Some(t) = self.btf.get(id) else {
-            return join(&format!("<bad type {id}>"), inner);
-        };
-        let name = lossy(self.btf.type_name(&t));
-        let named = |kw: &str| {
-            if name.is_empty() {
-                format!("{kw} {{...}}")
-            } else {
-                format!("{kw} {name}")
-            }
-        };
-        match t.data() {
-            TypeData::Int(_) | TypeData::Float | TypeData::Typedef(_) => join(&name, inner),
-            TypeData::Struct(_) => join(&named("struct"), inner),
-            TypeData::Union(_) => join(&named("union"), inner),
-            TypeData::Enum(_) | TypeData::Enum64(_) => join(&named("enum"), inner),
-            TypeData::Fwd(union) => join(&named(if union { "union" } else { "struct" }), inner),
-            TypeData::Ptr(to) => self.decl(to, &format!("*{inner}"), depth + 1),
-            TypeData::Const(to) | TypeData::Volatile(to) | TypeData::Restrict(to) => {
-                let q = match t.kind() {
-                    Kind::Const => "const",
-                    Kind::Volatile => "volatile",
-                    _ => "restrict",
-                };
-                let simple = self
-                    .btf
-                    .get(to)
-                    .is_none_or(|u| !matches!(u.kind(), Kind::Ptr | Kind::Array | Kind::FuncProto));
-                if simple {
-                    format!("{q} {}", self.decl(to, inner, depth + 1))
-                } else {
-                    self.decl(to, &join(q, inner), depth + 1)
-                }
-            }
-            TypeData::TypeTag(to) => self.decl(to, inner, depth + 1),
-            TypeData::Array(a) => {
-                let inner = wrap(inner);
-                self.decl(a.elem_type, &format!("{inner}[{}]", a.nelems), depth + 1)
-            }
-            TypeData::FuncProto(ret, params) => {
-                let mut list = Vec::new();
-                for p in params {
-                    if p.type_id.is_void() && p.name.is_empty() {
-                        list.push("...".to_string());
-                    } else {
-                        let pname = lossy(self.btf.name(p.name).unwrap_or_default());
-                        list.push(self.decl(p.type_id, &pname, depth + 1));
-                    }
-                }
-                if list.is_empty() {
-                    list.push("void".into());
-                }
-                let inner = format!("{}({})", wrap(inner), list.join(", "));
-                self.decl(ret, &inner, depth + 1)
-            }
-            _ => join(&format!("<{} [{id}]>", t.kind()), inner),
-        }
-    }
-}
-
-/// `base inner`, or `base` alone.
-fn join(base: &str, inner: &str) -> String {
-    if inner.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base} {inner}")
-    }
-}
-
-/// Parenthesises a pointer declarator before `[]` or `()`.
-fn wrap(inner: &str) -> Cow<'_, str> {
-    if inner.starts_with('*') {
-        Cow::Owned(format!("({inner})"))
-    } else {
-        Cow::Borrowed(inner)
-    }
 }
 
 // ---- text -----------------------------------------------------------------------
@@ -1135,12 +1038,12 @@ mod tests {
         let g = b.add_func("g", void_proto, Linkage::Extern);
         let bytes = b.write(Endian::Little).unwrap();
         let btf = Btf::parse(&bytes).unwrap();
-        let c = CDecl { btf: &btf };
+        let c = Declarator::new(&btf);
         assert_eq!(
-            c.decl(proto, "f", 0),
+            c.declare(proto, "f"),
             "int *f(int (*cb)(int, ...), char (*p)[4], const int *q, int *const r, struct {...} *s)"
         );
-        assert_eq!(c.decl(void_proto, "g", 0), "void g(void)");
+        assert_eq!(c.declare(void_proto, "g"), "void g(void)");
         let rec = |type_id| FuncInfo {
             insn_off: 0,
             type_id,
@@ -1154,7 +1057,7 @@ mod tests {
         let func = decode_func(&btf, common(), rec(f));
         assert_eq!(
             func.prototype.unwrap(),
-            format!("static {}", c.decl(proto, "f", 0))
+            format!("static {}", c.declare(proto, "f"))
         );
         assert_eq!(func.linkage, Some("static"));
         let func = decode_func(&btf, common(), rec(g));
