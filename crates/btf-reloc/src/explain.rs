@@ -3,11 +3,11 @@
 //! path that did not match, the nearest names in the target, and the source
 //! line of the instruction.
 
+use btf_core::cdecl::TypeName;
 use btf_core::{Btf, BtfExt, TypeId};
 
 use crate::matching::{MatchOutcome, MismatchReason};
 use crate::name::essential;
-use crate::render;
 use crate::target::Targets;
 use crate::types::{is_composite, BtfView};
 use crate::Resolution;
@@ -64,7 +64,7 @@ pub fn explain(
         ex.candidates.push(CandidateNote {
             btf: targets.get(e.cand.target).name.clone(),
             id: e.cand.id,
-            name: render::type_name(t, e.cand.id),
+            name: TypeName::of_id(t.btf, e.cand.id).to_string(),
             matched: e.calc.is_some(),
             pruned: e.pruned,
             why,
@@ -127,17 +127,17 @@ fn describe(
         .and_then(|a| a.name)
         .map(|n| String::from_utf8_lossy(n).into_owned())
         .unwrap_or_default();
-    let in_t = || format!("{} [{}]", render::type_name(t, target_type), target_type);
+    let in_t = || format!("{} [{}]", TypeName::of_id(t.btf, target_type), target_type);
     match reason {
         MismatchReason::TypeIncompatible => format!(
             "{} is not compatible with local {} (kind or shape differs)",
             in_t(),
-            render::type_name(local, res.local.root)
+            TypeName::of_id(local.btf, res.local.root)
         ),
         MismatchReason::TypeMismatch => format!(
             "{} does not match local {} (members, sizes, signedness or names differ)",
             in_t(),
-            render::type_name(local, res.local.root)
+            TypeName::of_id(local.btf, res.local.root)
         ),
         MismatchReason::NotAnEnum => format!("{} is not an enum", in_t()),
         MismatchReason::NoEnumerator => format!("{} has no enumerator {name}", in_t()),
@@ -148,7 +148,7 @@ fn describe(
         MismatchReason::MemberIncompatible { member_type } => format!(
             "member {name} of {} has type {} [{member_type}], incompatible with the local field's type",
             in_t(),
-            render::type_name(t, *member_type)
+            TypeName::of_id(t.btf, *member_type)
         ),
         MismatchReason::NotArray => format!("step {step}: {} is not an array", in_t()),
         MismatchReason::SubscriptOutOfRange { nelems } => format!(

@@ -39,6 +39,7 @@
 
 use std::path::Path;
 
+use btf_core::cdecl::TypeName;
 use btf_reloc::explain::{explain, source_line};
 use btf_reloc::{render, ObjectReport, Outcome, RecordReport, Semantics, Status, Targets};
 use serde::Serialize;
@@ -332,7 +333,7 @@ impl Names {
     fn get(&mut self, btf: usize, view: &btf_reloc::BtfView<'_>, id: btf_core::TypeId) -> String {
         self.cache
             .entry((btf, id.0))
-            .or_insert_with(|| render::type_name(view, id))
+            .or_insert_with(|| TypeName::of_id(view.btf, id).to_string())
             .clone()
     }
 }
