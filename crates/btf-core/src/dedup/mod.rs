@@ -205,7 +205,7 @@ pub fn dedup_packed(
     let first_id = packed.first_id();
     let (old_strings, mut words, offs, _) = packed.into_parts();
     let mut canon = strings::Canonical::new(&old_strings, base);
-    canon.rewrite(&mut words, &offs, first_id)?;
+    canon.rewrite(&mut words, &offs, first_id, opts.jobs)?;
     let extra = opts
         .extra_strings
         .iter()
