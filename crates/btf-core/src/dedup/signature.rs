@@ -30,8 +30,8 @@ impl State {
         let parts = || par::split(0..end, par::threads(this.jobs, end));
         let anonymous_fwd = par::map(parts(), |r| {
             r.skip_while(|&i| i == 0).any(|i| {
-                let t = this.ty(TypeId(i as u32));
-                t.kind() == Kind::Fwd && t.name().is_empty()
+                let id = TypeId(i as u32);
+                this.kind(id) == Kind::Fwd && this.ty(id).name().is_empty()
             })
         });
         if anonymous_fwd.contains(&true) {
@@ -65,6 +65,9 @@ impl State {
     }
 
     fn signature(&self, id: TypeId) -> u64 {
+        if !matches!(self.kind(id), Kind::Struct | Kind::Union | Kind::Typedef) {
+            return 0;
+        }
         let t = self.ty(id);
         match t.kind() {
             Kind::Struct | Kind::Union => {

@@ -167,6 +167,9 @@ pub(super) struct State {
     /// Threads for the order-independent parts of the passes (`par.rs`);
     /// 0 for one per core.
     pub(super) jobs: usize,
+    /// The kind of every id: passes that look at one kind skip the others
+    /// without reading their records.
+    kinds: Vec<Kind>,
 }
 
 impl State {
@@ -237,6 +240,11 @@ impl State {
         for i in scans.iter().flat_map(|s| &s.fixed) {
             map[*i as usize] = *i;
         }
+        let mut kinds = Vec::with_capacity(total);
+        kinds.push(kind_of(0));
+        for s in scans {
+            kinds.extend_from_slice(&s.kinds);
+        }
         let state = State {
             words,
             offs,
@@ -247,6 +255,7 @@ impl State {
             equiv_stack: Vec::new(),
             sigs: Vec::new(),
             jobs,
+            kinds,
         };
         Ok(state)
     }
@@ -258,6 +267,12 @@ impl State {
         Rec {
             w: &self.words[self.offs[i] as usize..self.offs[i + 1] as usize],
         }
+    }
+
+    /// The kind of `id` (as `self.ty(id).kind()`, one load).
+    #[inline(always)]
+    pub(super) fn kind(&self, id: TypeId) -> Kind {
+        self.kinds[id.0 as usize]
     }
 
     /// One past the last id.
@@ -353,6 +368,8 @@ struct Scan {
     bad_ref: Option<(TypeId, u32)>,
     /// VAR and DATASEC ids, which are their own representatives.
     fixed: Vec<u32>,
+    /// The kind of each id of the range (complete only without errors).
+    kinds: Vec<Kind>,
 }
 
 /// Checks the records of the ids in `range` (those from `start` on are the
@@ -371,12 +388,14 @@ fn scan(
         bad_len: None,
         bad_ref: None,
         fixed: Vec::new(),
+        kinds: Vec::with_capacity(range.len()),
     };
     for i in range {
         let id = TypeId(i as u32);
         let (at, end) = (offs[i] as usize, offs[i + 1] as usize);
         let info = words.get(at + 1).copied().unwrap_or(0);
         let kind = kind_of(info);
+        out.kinds.push(kind);
         if i >= start {
             let Some(len) = record_words(kind, info & INFO_VLEN_MASK) else {
                 let raw = ((info >> 24) & crate::types::INFO_KIND_MASK) as u8;
