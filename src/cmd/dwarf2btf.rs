@@ -50,7 +50,11 @@ pub fn run(args: &Dwarf2btfArgs) -> Result<i32> {
     let builder = if args.no_dedup {
         builder.to_builder()
     } else {
-        dedup_packed(builder, base.as_ref(), &DedupOptions::default())
+        let opts = DedupOptions {
+            jobs: args.jobs,
+            ..DedupOptions::default()
+        };
+        dedup_packed(builder, base.as_ref(), &opts)
             .context("deduplicating the generated BTF")?
             .builder
     };

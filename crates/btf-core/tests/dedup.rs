@@ -1488,3 +1488,50 @@ proptest! {
         }
     }
 }
+
+/// Big enough for the passes to use several threads: names whose strings
+/// appear twice in the section, the second copy first used in the second
+/// half, must come out as with one thread (the first copy).
+#[test]
+fn threads_do_not_change_the_output() {
+    use btf_core::dedup::dedup_packed;
+    use btf_core::write::{PackedBtf, StringTable};
+    let make = || {
+        // "a" at 1 and 5, "b" at 3 and 7, "c" at 9.
+        let strings = StringTable::from_existing(b"\0a\0b\0a\0b\0c\0", 0);
+        let mut p = PackedBtf::with_strings(strings, 1);
+        let units = 100_000u32;
+        for u in 0..units {
+            let (a, b) = if u < units / 2 { (1, 3) } else { (5, 7) };
+            let int = p.add_record(&[a, 1 << 24, 4, 32]).unwrap();
+            let st = p
+                .add_record(&[b, 4 << 24 | 2, 8, a, int.0, 0, 9, int.0, 32])
+                .unwrap();
+            p.add_record(&[0, 2 << 24, st.0]).unwrap();
+        }
+        p
+    };
+    let one = dedup_packed(
+        make(),
+        None,
+        &DedupOptions {
+            jobs: 1,
+            ..default_opts()
+        },
+    )
+    .unwrap();
+    let two = dedup_packed(
+        make(),
+        None,
+        &DedupOptions {
+            jobs: 2,
+            ..default_opts()
+        },
+    )
+    .unwrap();
+    assert_eq!(one.builder.len(), 3);
+    assert_eq!(write(&one, Endian::Little), write(&two, Endian::Little));
+    assert_eq!(format!("{:?}", one.id_map), format!("{:?}", two.id_map));
+    assert_eq!(format!("{:?}", one.str_map), format!("{:?}", two.str_map));
+    assert_eq!(one.str_map.get(StrOffset(5)), one.str_map.get(StrOffset(1)));
+}

@@ -13,7 +13,8 @@ impl State {
     pub(super) fn dedup_composites(&mut self) -> Result<()> {
         for id in self.own_ids() {
             // Mapped already: by an earlier graph check, or VAR/DATASEC.
-            if !self.is_mapped(id) {
+            let composite = matches!(self.kind(id), Kind::Struct | Kind::Union | Kind::Typedef);
+            if composite && !self.is_mapped(id) {
                 self.dedup_composite(id)?;
             }
         }

@@ -13,10 +13,10 @@ impl State {
     pub(super) fn resolve_remaining_fwds(&mut self) {
         let unique = self.unique_composite_names();
         for id in self.own_ids() {
-            let t = self.ty(id);
-            if t.kind() != Kind::Fwd || self.canon(id) != Canon::Id(id) {
+            if self.kind(id) != Kind::Fwd || self.canon(id) != Canon::Id(id) {
                 continue;
             }
+            let t = self.ty(id);
             let Some(&Some(target)) = unique.get(&t.name()) else {
                 continue;
             };
@@ -32,10 +32,10 @@ impl State {
         let mut names: FxHashMap<StrOffset, Option<TypeId>> = FxHashMap::default();
         for i in 1..self.end() {
             let id = TypeId(i);
-            let t = self.ty(id);
-            if !t.kind().is_composite() || self.canon(id) != Canon::Id(id) {
+            if !self.kind(id).is_composite() || self.canon(id) != Canon::Id(id) {
                 continue;
             }
+            let t = self.ty(id);
             names
                 .entry(t.name())
                 .and_modify(|v| *v = None)

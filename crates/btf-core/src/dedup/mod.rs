@@ -76,6 +76,7 @@ mod compact;
 mod composite;
 mod equiv;
 mod fwd;
+mod par;
 mod prim;
 mod refs;
 mod remap;
@@ -113,6 +114,9 @@ pub struct DedupOptions {
     /// equality checks keep different types apart (libbpf's
     /// `force_collisions`). Slow.
     pub force_collisions: bool,
+    /// Threads for the passes' order-independent parts (checking, hashing);
+    /// 0 for one per core. The output does not depend on it.
+    pub jobs: usize,
 }
 
 /// The result of [`dedup`].
@@ -201,7 +205,7 @@ pub fn dedup_packed(
     let first_id = packed.first_id();
     let (old_strings, mut words, offs, _) = packed.into_parts();
     let mut canon = strings::Canonical::new(&old_strings, base);
-    canon.rewrite(&mut words, &offs, first_id)?;
+    canon.rewrite(&mut words, &offs, first_id, opts.jobs)?;
     let extra = opts
         .extra_strings
         .iter()
@@ -209,8 +213,10 @@ pub fn dedup_packed(
         .collect::<Result<Vec<_>>>()?;
     clock.lap("canonical strings");
 
-    let mut state = State::new(base, words, offs, opts.force_collisions)?;
+    let mut state = State::new(base, words, offs, opts.force_collisions, opts.jobs)?;
+    clock.lap("arena check");
     state.compute_signatures();
+    clock.lap("signatures");
     state.prepare_base();
     state.dedup_primitives();
     clock.lap("primitives");

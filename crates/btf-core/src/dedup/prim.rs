@@ -15,7 +15,11 @@ use crate::{Kind, TypeId};
 impl State {
     pub(super) fn dedup_primitives(&mut self) {
         for id in self.own_ids() {
-            if self.canon(id) == Canon::Unprocessed {
+            let primitive = matches!(
+                self.kind(id),
+                Kind::Int | Kind::Fwd | Kind::Float | Kind::Enum | Kind::Enum64
+            );
+            if primitive && self.canon(id) == Canon::Unprocessed {
                 self.dedup_primitive(id);
             }
         }

@@ -16,6 +16,7 @@
 //! FWD, which no valid BTF has, could pair with an anonymous struct; if one
 //! exists, signatures are all equal and nothing is skipped.)
 
+use super::par;
 use super::shape::hash_struct;
 use super::state::State;
 use super::table::combine;
@@ -24,20 +25,26 @@ use crate::{Kind, TypeId};
 impl State {
     /// Fills `sigs` for every STRUCT, UNION and TYPEDEF (base included).
     pub(super) fn compute_signatures(&mut self) {
-        let anonymous_fwd = (1..self.end()).any(|i| {
-            let t = self.ty(TypeId(i));
-            t.kind() == Kind::Fwd && t.name().is_empty()
+        let end = self.end() as usize;
+        let this = &*self;
+        let parts = || par::split(0..end, par::threads(this.jobs, end));
+        let anonymous_fwd = par::map(parts(), |r| {
+            r.skip_while(|&i| i == 0).any(|i| {
+                let id = TypeId(i as u32);
+                this.kind(id) == Kind::Fwd && this.ty(id).name().is_empty()
+            })
         });
-        if anonymous_fwd {
+        if anonymous_fwd.contains(&true) {
             return;
         }
-        let sigs: Vec<u32> = (0..self.end())
-            .map(|i| {
-                let s = self.signature(TypeId(i));
+        let chunks = par::map(parts(), |r| {
+            r.map(|i| {
+                let s = this.signature(TypeId(i as u32));
                 (s ^ (s >> 32)) as u32
             })
-            .collect();
-        self.sigs = sigs;
+            .collect::<Vec<u32>>()
+        });
+        self.sigs = chunks.concat();
     }
 
     /// The signature of `id`, if it has one (else 0). Folded to 32 bits:
@@ -58,6 +65,9 @@ impl State {
     }
 
     fn signature(&self, id: TypeId) -> u64 {
+        if !matches!(self.kind(id), Kind::Struct | Kind::Union | Kind::Typedef) {
+            return 0;
+        }
         let t = self.ty(id);
         match t.kind() {
             Kind::Struct | Kind::Union => {

@@ -2,9 +2,10 @@
 //! wire-format records (`void`, at index 0, is kind 0 like libbpf's `UNKN`), the canonical map, the hypothetical map of one graph
 //! comparison, and the candidate table.
 
+use super::par;
 use super::table::Table;
 use crate::types::INFO_VLEN_MASK;
-use crate::write::{encode_words, for_each_ref_word, kind_of, record_words, OwnedType};
+use crate::write::{encode_words, kind_of, record_words, OwnedType};
 use crate::{Btf, Error, Kind, Result, StrOffset, TypeId};
 
 /// Where a type stands in the canonical map.
@@ -163,6 +164,12 @@ pub(super) struct State {
     /// Member signatures of structs, unions and typedefs (`signature.rs`);
     /// empty when not computed, which makes every signature 0.
     pub(super) sigs: Vec<u32>,
+    /// Threads for the order-independent parts of the passes (`par.rs`);
+    /// 0 for one per core.
+    pub(super) jobs: usize,
+    /// The kind of every id: passes that look at one kind skip the others
+    /// without reading their records.
+    kinds: Vec<Kind>,
 }
 
 impl State {
@@ -175,6 +182,7 @@ impl State {
         own_words: Vec<u32>,
         own_offs: Vec<u32>,
         collide: bool,
+        jobs: usize,
     ) -> Result<State> {
         let start = base.map_or(1, |b| b.type_count());
         let total = start as usize + own_offs.len();
@@ -211,56 +219,44 @@ impl State {
         let mut words = own_words;
         words.splice(0..0, prefix);
         offs.push(words.len() as u32);
-        // Record lengths, then references.
-        for i in start as usize..total {
-            let id = TypeId(i as u32);
-            let (at, end) = (offs[i] as usize, offs[i + 1] as usize);
-            let info = words.get(at + 1).copied().unwrap_or(0);
-            let kind = kind_of(info);
-            let Some(len) = record_words(kind, info & INFO_VLEN_MASK) else {
-                let raw = ((info >> 24) & crate::types::INFO_KIND_MASK) as u8;
-                return Err(error(
-                    id,
-                    format!("unknown kind {raw} cannot be deduplicated"),
-                ));
-            };
-            if end.checked_sub(at) != Some(len) {
-                return Err(error(id, format!("{kind} record does not fit its kind")));
-            }
+        // One scan over the records, in parallel over ranges of ids. A
+        // record whose length does not fit its kind is reported before any
+        // dangling reference, as if lengths were checked first.
+        let parts = par::split(1..total, par::threads(jobs, total));
+        let (w, o) = (&words, &offs);
+        let scans = par::map(parts, |r| scan(w, o, r, start as usize, total));
+        if let Some(e) = scans.iter().find_map(|s| s.bad_len.clone()) {
+            return Err(e);
+        }
+        if let Some((id, bad)) = scans.iter().find_map(|s| s.bad_ref) {
+            return Err(error(
+                id,
+                format!("refers to type [{bad}], past the last id {}", total - 1),
+            ));
         }
         let mut map = vec![UNPROCESSED; total];
         map[0] = 0;
-        let mut state = State {
+        // Variables and sections are never merged: each stays as it is.
+        for i in scans.iter().flat_map(|s| &s.fixed) {
+            map[*i as usize] = *i;
+        }
+        let mut kinds = Vec::with_capacity(total);
+        kinds.push(kind_of(0));
+        for s in scans {
+            kinds.extend_from_slice(&s.kinds);
+        }
+        let state = State {
             words,
             offs,
             start,
-            map: Vec::new(),
+            map,
             hypot: Hypot::new(total),
             table: Table::new(collide),
             equiv_stack: Vec::new(),
             sigs: Vec::new(),
+            jobs,
+            kinds,
         };
-        for (i, canon) in map.iter_mut().enumerate().skip(1) {
-            let id = TypeId(i as u32);
-            let mut bad = None;
-            let (at, end) = (state.offs[i] as usize, state.offs[i + 1] as usize);
-            for_each_ref_word(&mut state.words[at..end], |r| {
-                if *r as usize >= total {
-                    bad = Some(*r);
-                }
-            });
-            if let Some(bad) = bad {
-                return Err(error(
-                    id,
-                    format!("refers to type [{bad}], past the last id {}", total - 1),
-                ));
-            }
-            // Variables and sections are never merged: each stays as it is.
-            if matches!(state.ty(id).kind(), Kind::Var | Kind::Datasec) {
-                *canon = i as u32;
-            }
-        }
-        state.map = map;
         Ok(state)
     }
 
@@ -271,6 +267,12 @@ impl State {
         Rec {
             w: &self.words[self.offs[i] as usize..self.offs[i + 1] as usize],
         }
+    }
+
+    /// The kind of `id` (as `self.ty(id).kind()`, one load).
+    #[inline(always)]
+    pub(super) fn kind(&self, id: TypeId) -> Kind {
+        self.kinds[id.0 as usize]
     }
 
     /// One past the last id.
@@ -355,6 +357,90 @@ impl MapView<'_> {
             id = TypeId(next);
         }
     }
+}
+
+/// What [`scan`] found in a range of ids.
+struct Scan {
+    /// The first own record whose length does not fit its kind.
+    bad_len: Option<Error>,
+    /// The first record (before any `bad_len`) referring to an id past the
+    /// last, and that id.
+    bad_ref: Option<(TypeId, u32)>,
+    /// VAR and DATASEC ids, which are their own representatives.
+    fixed: Vec<u32>,
+    /// The kind of each id of the range (complete only without errors).
+    kinds: Vec<Kind>,
+}
+
+/// Checks the records of the ids in `range` (those from `start` on are the
+/// own types, whose lengths are checked too): lengths that fit the kind,
+/// references below `total` (the words
+/// [`for_each_ref_word`](crate::write::for_each_ref_word) visits). Stops at
+/// the first bad length.
+fn scan(
+    words: &[u32],
+    offs: &[u32],
+    range: std::ops::Range<usize>,
+    start: usize,
+    total: usize,
+) -> Scan {
+    let mut out = Scan {
+        bad_len: None,
+        bad_ref: None,
+        fixed: Vec::new(),
+        kinds: Vec::with_capacity(range.len()),
+    };
+    for i in range {
+        let id = TypeId(i as u32);
+        let (at, end) = (offs[i] as usize, offs[i + 1] as usize);
+        let info = words.get(at + 1).copied().unwrap_or(0);
+        let kind = kind_of(info);
+        out.kinds.push(kind);
+        if i >= start {
+            let Some(len) = record_words(kind, info & INFO_VLEN_MASK) else {
+                let raw = ((info >> 24) & crate::types::INFO_KIND_MASK) as u8;
+                out.bad_len = Some(error(
+                    id,
+                    format!("unknown kind {raw} cannot be deduplicated"),
+                ));
+                return out;
+            };
+            if end.checked_sub(at) != Some(len) {
+                out.bad_len = Some(error(id, format!("{kind} record does not fit its kind")));
+                return out;
+            }
+        }
+        if out.bad_ref.is_some() {
+            continue;
+        }
+        let w = &words[at..end];
+        let mut bad = None;
+        let mut check = |r: u32| {
+            if r as usize >= total {
+                bad = Some(r);
+            }
+        };
+        if kind.has_type_ref() {
+            check(w[2]);
+        }
+        match kind {
+            Kind::Array => {
+                check(w[3]);
+                check(w[4]);
+            }
+            Kind::Struct | Kind::Union => w[3..].chunks_exact(3).for_each(|m| check(m[1])),
+            Kind::FuncProto => w[3..].chunks_exact(2).for_each(|p| check(p[1])),
+            Kind::Datasec => w[3..].chunks_exact(3).for_each(|v| check(v[0])),
+            _ => {}
+        }
+        if let Some(bad) = bad {
+            out.bad_ref = Some((id, bad));
+        }
+        if matches!(kind, Kind::Var | Kind::Datasec) {
+            out.fixed.push(i as u32);
+        }
+    }
+    out
 }
 
 /// A dedup error about type `id`.

@@ -16,6 +16,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::par;
 use super::state::error;
 use super::StrMap;
 use crate::write::{for_each_name_word, StringTable};
@@ -28,12 +29,27 @@ fn for_each_name(
     words: &mut [u32],
     offs: &[u32],
     first_id: TypeId,
+    f: impl FnMut(TypeId, &mut StrOffset) -> Result<()>,
+) -> Result<()> {
+    for_each_name_from(words, offs, 0, first_id, f)
+}
+
+/// [`for_each_name`] over records whose offsets are `shift` words past
+/// the start of `words` (a slice of a bigger arena; the last record ends
+/// where `words` does).
+fn for_each_name_from(
+    words: &mut [u32],
+    offs: &[u32],
+    shift: u32,
+    first_id: TypeId,
     mut f: impl FnMut(TypeId, &mut StrOffset) -> Result<()>,
 ) -> Result<()> {
     for (i, &at) in offs.iter().enumerate() {
-        let end = offs.get(i + 1).map_or(words.len(), |&e| e as usize);
+        let end = offs
+            .get(i + 1)
+            .map_or(words.len(), |&e| (e - shift) as usize);
         let id = TypeId(first_id.0 + i as u32);
-        for_each_name_word(&mut words[at as usize..end], |w| {
+        for_each_name_word(&mut words[(at - shift) as usize..end], |w| {
             let mut off = StrOffset(*w);
             f(id, &mut off)?;
             *w = off.0;
@@ -45,10 +61,20 @@ fn for_each_name(
 
 /// Step 1: one offset per distinct string.
 pub(super) struct Canonical<'a> {
+    shared: Shared<'a>,
+    found: Found<'a>,
+}
+
+/// What every thread of [`Canonical::rewrite`] reads.
+struct Shared<'a> {
     old: &'a StringTable,
     base_len: u32,
     /// The base's strings (all levels), for split BTF.
     base: FxHashMap<&'a [u8], u32>,
+}
+
+/// What one thread of [`Canonical::rewrite`] has met so far.
+struct Found<'a> {
     /// String → its canonical offset (the first reference met).
     by_content: FxHashMap<&'a [u8], u32>,
     /// Old offset (relative to the section) → canonical offset, or
@@ -57,42 +83,27 @@ pub(super) struct Canonical<'a> {
     seen: Vec<u32>,
 }
 
-/// Marks an offset no reference has used yet.
-const UNSEEN: u32 = u32::MAX;
-
-impl<'a> Canonical<'a> {
-    pub(super) fn new(old: &'a StringTable, base: Option<&'a Btf<'a>>) -> Canonical<'a> {
+impl<'a> Found<'a> {
+    fn new(old: &StringTable) -> Found<'a> {
         let guess = old.len() / 16;
-        Canonical {
-            old,
-            base_len: old.base_len(),
-            base: base.map(base_strings).unwrap_or_default(),
+        Found {
             by_content: FxHashMap::with_capacity_and_hasher(guess, Default::default()),
             seen: vec![UNSEEN; old.len()],
         }
     }
+}
 
-    /// Rewrites every name of the records `words` (starting at `offs`, ids
-    /// from `first_id`).
-    pub(super) fn rewrite(
-        &mut self,
-        words: &mut [u32],
-        offs: &[u32],
-        first_id: TypeId,
-    ) -> Result<()> {
-        for_each_name(words, offs, first_id, |id, off| {
-            *off = self.offset(id, *off)?;
-            Ok(())
-        })
-    }
+/// Marks an offset no reference has used yet.
+const UNSEEN: u32 = u32::MAX;
 
-    /// The canonical offset of `off`.
-    pub(super) fn offset(&mut self, id: TypeId, off: StrOffset) -> Result<StrOffset> {
+impl<'a> Shared<'a> {
+    /// The canonical offset of `off`, as far as `found` knows.
+    fn offset(&self, found: &mut Found<'a>, id: TypeId, off: StrOffset) -> Result<StrOffset> {
         if off.0 < self.base_len {
             return Ok(off);
         }
         let rel = (off.0 - self.base_len) as usize;
-        match self.seen.get(rel) {
+        match found.seen.get(rel) {
             Some(&c) if c != UNSEEN => return Ok(StrOffset(c)),
             Some(_) => {}
             None => {
@@ -109,16 +120,141 @@ impl<'a> Canonical<'a> {
             // However it is reached, the empty string is offset 0.
             _ if s.is_empty() => 0,
             Some(&b) => b,
-            None => *self.by_content.entry(s).or_insert(off.0),
+            None => *found.by_content.entry(s).or_insert(off.0),
         };
-        self.seen[rel] = c;
+        found.seen[rel] = c;
         Ok(StrOffset(c))
+    }
+}
+
+impl<'a> Canonical<'a> {
+    pub(super) fn new(old: &'a StringTable, base: Option<&'a Btf<'a>>) -> Canonical<'a> {
+        Canonical {
+            shared: Shared {
+                old,
+                base_len: old.base_len(),
+                base: base.map(base_strings).unwrap_or_default(),
+            },
+            found: Found::new(old),
+        }
+    }
+
+    /// Rewrites every name of the records `words` (starting at `offs`, ids
+    /// from `first_id`), with `jobs` threads (0: one per core).
+    ///
+    /// Each thread takes a range of records and makes its names canonical
+    /// among themselves; then the ranges are joined in order: a string an
+    /// earlier range met keeps that range's offset, and the (rare) records
+    /// that used another are rewritten again. The result is that of one
+    /// pass in record order.
+    pub(super) fn rewrite(
+        &mut self,
+        words: &mut [u32],
+        offs: &[u32],
+        first_id: TypeId,
+        jobs: usize,
+    ) -> Result<()> {
+        let n = offs.len();
+        let parts = par::split(0..n, par::threads(jobs, n));
+        if parts.len() <= 1 {
+            let (shared, found) = (&self.shared, &mut self.found);
+            return for_each_name(words, offs, first_id, |id, off| {
+                *off = shared.offset(found, id, *off)?;
+                Ok(())
+            });
+        }
+        // Disjoint word ranges, one per range of records.
+        let mut chunks = Vec::with_capacity(parts.len());
+        let mut rest = words;
+        let mut done = 0usize;
+        for r in &parts {
+            let end = offs.get(r.end).map_or(done + rest.len(), |&e| e as usize);
+            let (chunk, tail) = rest.split_at_mut(end - done);
+            chunks.push((r.clone(), done as u32, chunk));
+            rest = tail;
+            done = end;
+        }
+        let shared = &self.shared;
+        let first_found = &mut self.found;
+        let results: Vec<Result<Option<Found<'a>>>> = std::thread::scope(|s| {
+            let mut it = chunks.iter_mut();
+            let first = it.next();
+            let handles: Vec<_> = it
+                .map(|(r, shift, chunk)| {
+                    let (r, shift) = (r.clone(), *shift);
+                    s.spawn(move || {
+                        let mut found = Found::new(shared.old);
+                        let id0 = TypeId(first_id.0 + r.start as u32);
+                        for_each_name_from(chunk, &offs[r.clone()], shift, id0, |id, off| {
+                            *off = shared.offset(&mut found, id, *off)?;
+                            Ok(())
+                        })?;
+                        Ok(Some(found))
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(parts.len());
+            if let Some((r, shift, chunk)) = first {
+                let id0 = TypeId(first_id.0 + r.start as u32);
+                out.push(
+                    for_each_name_from(chunk, &offs[r.clone()], *shift, id0, |id, off| {
+                        *off = shared.offset(first_found, id, *off)?;
+                        Ok(())
+                    })
+                    .map(|()| None),
+                );
+            }
+            out.extend(handles.into_iter().map(|h| match h.join() {
+                Ok(v) => v,
+                Err(e) => std::panic::resume_unwind(e),
+            }));
+            out
+        });
+        for ((r, shift, chunk), result) in chunks.into_iter().zip(results) {
+            let Some(found) = result? else { continue };
+            let remap = self.join(found);
+            if remap.is_empty() {
+                continue;
+            }
+            let id0 = TypeId(first_id.0 + r.start as u32);
+            for_each_name_from(chunk, &offs[r.clone()], shift, id0, |_, off| {
+                if let Some(&c) = remap.get(&off.0) {
+                    *off = StrOffset(c);
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Takes in what a later range of records met; returns the offsets
+    /// that range chose which an earlier range had chosen differently.
+    fn join(&mut self, later: Found<'a>) -> FxHashMap<u32, u32> {
+        let mut remap = FxHashMap::default();
+        for (s, c) in later.by_content {
+            let kept = *self.found.by_content.entry(s).or_insert(c);
+            if kept != c {
+                remap.insert(c, kept);
+            }
+        }
+        for (g, &c) in self.found.seen.iter_mut().zip(&later.seen) {
+            if c != UNSEEN && *g == UNSEEN {
+                *g = remap.get(&c).copied().unwrap_or(c);
+            }
+        }
+        remap
+    }
+
+    /// The canonical offset of `off`.
+    pub(super) fn offset(&mut self, id: TypeId, off: StrOffset) -> Result<StrOffset> {
+        self.shared.offset(&mut self.found, id, off)
     }
 
     /// `(old, canonical)` for every offset met, ascending.
     fn pairs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let base_len = self.base_len;
-        self.seen
+        let base_len = self.shared.base_len;
+        self.found
+            .seen
             .iter()
             .enumerate()
             .filter(|&(_, &c)| c != UNSEEN)
@@ -129,7 +265,7 @@ impl<'a> Canonical<'a> {
     pub(super) fn into_map(self) -> StrMap {
         StrMap {
             pairs: self.pairs().collect(),
-            base_len: self.base_len,
+            base_len: self.shared.base_len,
         }
     }
 }
