@@ -30,19 +30,8 @@ fn vmlinux_matches_embedded_btf() {
         eprintln!("BTFKIT_VMLINUX not set: skipped");
         return;
     };
-    let data = std::fs::read(&path).expect("read vmlinux");
-    let options = btf_dwarf::Options::default();
-    let enc = btf_dwarf::encode(&data, &options, None, &btf_dwarf::NoProgress).expect("encode");
-    assert!(enc.kernel, "vmlinux not recognised as a kernel");
-    let out = dedup_packed(enc.builder, None, &DedupOptions::default()).expect("dedup");
-    let bytes = out.builder.write(enc.endian).expect("write");
+    let (bytes, embedded) = encode_with(&path, btf_dwarf::Options::default());
     let ours = Btf::parse(&bytes).expect("parse ours");
-
-    let embedded = ElfBtf::parse(&data)
-        .expect("elf")
-        .btf
-        .expect(".BTF")
-        .into_owned();
     let embedded = Btf::parse(&embedded).expect("parse embedded");
 
     if btf_sys::require_bpf_or_skip("vmlinux_matches_embedded_btf") {
@@ -116,20 +105,12 @@ fn vmlinux_flat_arrays_count_like_pahole() {
         eprintln!("BTFKIT_VMLINUX not set: skipped");
         return;
     };
-    let data = std::fs::read(&path).expect("read vmlinux");
     let options = btf_dwarf::Options {
         arrays: btf_dwarf::Arrays::Flat,
         ..btf_dwarf::Options::default()
     };
-    let enc = btf_dwarf::encode(&data, &options, None, &btf_dwarf::NoProgress).expect("encode");
-    let out = dedup_packed(enc.builder, None, &DedupOptions::default()).expect("dedup");
-    let bytes = out.builder.write(enc.endian).expect("write");
+    let (bytes, embedded) = encode_with(&path, options);
     let ours = Btf::parse(&bytes).expect("parse ours");
-    let embedded = ElfBtf::parse(&data)
-        .expect("elf")
-        .btf
-        .expect(".BTF")
-        .into_owned();
     let embedded = Btf::parse(&embedded).expect("parse embedded");
 
     let (co, ce) = (counts(&ours), counts(&embedded));
@@ -147,6 +128,22 @@ fn vmlinux_flat_arrays_count_like_pahole() {
     assert!(ve.is_subset(&vo), "VARs missing from btfkit's BTF");
     assert_eq!(extra, [&&b"fixed_percpu_data"[..]], "VARs only btfkit has");
     eprintln!("flat arrays: every count equal but FUNC/FUNC_PROTO/VAR, as expected");
+}
+
+/// btfkit's deduplicated BTF for the vmlinux at `path`, and the `.BTF`
+/// pahole embedded in it.
+fn encode_with(path: &std::path::Path, options: btf_dwarf::Options) -> (Vec<u8>, Vec<u8>) {
+    let data = std::fs::read(path).expect("read vmlinux");
+    let enc = btf_dwarf::encode(&data, &options, None, &btf_dwarf::NoProgress).expect("encode");
+    assert!(enc.kernel, "vmlinux not recognised as a kernel");
+    let out = dedup_packed(enc.builder, None, &DedupOptions::default()).expect("dedup");
+    let bytes = out.builder.write(enc.endian).expect("write");
+    let embedded = ElfBtf::parse(&data)
+        .expect("elf")
+        .btf
+        .expect(".BTF")
+        .into_owned();
+    (bytes, embedded)
 }
 
 fn var_names<'a>(btf: &Btf<'a>) -> std::collections::BTreeSet<&'a [u8]> {
