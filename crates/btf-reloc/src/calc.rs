@@ -7,7 +7,7 @@ use btf_core::types::TypeData;
 use btf_core::{Endian, Kind, TypeId};
 
 use crate::spec::Spec;
-use crate::types::{int_info, is_any_enum, BtfView};
+use crate::types::{int_info, BtfView};
 use crate::{Error, Semantics};
 
 /// The local (expected) and target (new) values of one relocation, before
@@ -220,7 +220,7 @@ fn field_val(
         CoreReloKind::FieldSigned => {
             out.validate = true;
             let signed = match mt {
-                Some(t) if is_any_enum(t.kind()) => t.kflag(),
+                Some(t) if t.kind().is_enum() => t.kflag(),
                 Some(t) => int_info(&t).is_some_and(|i| i.is_signed()),
                 None => false,
             };

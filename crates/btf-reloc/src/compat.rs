@@ -17,7 +17,7 @@ use btf_core::types::TypeData;
 use btf_core::{Kind, Type, TypeId};
 
 use crate::name::essential;
-use crate::types::{int_info, is_any_enum, is_composite, kind_of, kinds_core_compat, BtfView};
+use crate::types::{int_info, kind_of, kinds_core_compat, BtfView};
 use crate::Error;
 
 /// Bound on `goto recur` loops libbpf leaves unbounded (array chains in
@@ -51,7 +51,7 @@ pub fn fields_compat(
         let (li, lt) = l.strip(lid)?;
         let (ti, tt) = t.strip(tid)?;
         let (lk, tk) = (kind_of(lt.as_ref()), kind_of(tt.as_ref()));
-        if is_composite(lk) && is_composite(tk) {
+        if lk.is_composite() && tk.is_composite() {
             return Ok(true);
         }
         if !kinds_core_compat(lk, tk) {
@@ -217,7 +217,7 @@ fn types_match_level(
                 });
             }
             Kind::Enum | Kind::Enum64 => {
-                return Ok(is_any_enum(tk) && enums_match(l, &lt, t, &tt));
+                return Ok(tk.is_enum() && enums_match(l, &lt, t, &tt));
             }
             Kind::Struct | Kind::Union => {
                 if behind_ptr {

@@ -9,7 +9,7 @@ use btf_core::{Btf, BtfExt, TypeId};
 use crate::matching::{MatchOutcome, MismatchReason};
 use crate::name::essential;
 use crate::target::Targets;
-use crate::types::{is_composite, BtfView};
+use crate::types::BtfView;
 use crate::Resolution;
 
 /// One candidate as `--explain` shows it.
@@ -164,7 +164,7 @@ fn member_names<'a>(t: &BtfView<'a>, id: TypeId, out: &mut Vec<&'a [u8]>, depth:
     let Ok((_, Some(ty))) = t.strip(id) else {
         return;
     };
-    if !is_composite(ty.kind()) || depth > 16 {
+    if !ty.kind().is_composite() || depth > 16 {
         return;
     }
     for m in ty.members() {

@@ -6,8 +6,8 @@ use btf_core::TypeId;
 
 use crate::compat::{fields_compat, types_compat, types_match};
 use crate::name::essential;
-use crate::spec::{is_flex, Accessor, Spec, MAX_SPEC_LEN};
-use crate::types::{is_any_enum, is_composite, kind_of, name_is, BtfView};
+use crate::spec::{add_bits, element_bits, is_flex, Accessor, Spec, MAX_SPEC_LEN};
+use crate::types::{kind_of, name_is, BtfView};
 use crate::Error;
 
 /// Why a candidate does not match: the first step of the local spec that
@@ -160,9 +160,9 @@ pub(crate) fn spec_match<'t>(
         let size = t
             .resolve_size(targ_id)
             .ok_or(Error::NoSize { id: targ_id })?;
-        bits = bits.wrapping_add(u64::from(lacc.index) * u64::from(size) * 8);
+        bits = add_bits(bits, element_bits(lacc.index, size)?)?;
     }
-    targ.bit_offset = bits as u32;
+    targ.bit_offset = u32::try_from(bits).map_err(|_| Error::BitOffsetOverflow)?;
     Ok(MatchOutcome::Match(targ))
 }
 
@@ -173,7 +173,7 @@ fn enum_match<'t>(
     mut targ: Spec<'t>,
 ) -> Result<MatchOutcome<'t>, Error> {
     let (sid, st) = t.strip(cand)?;
-    let Some(st) = st.filter(|s| is_any_enum(s.kind())) else {
+    let Some(st) = st.filter(|s| s.kind().is_enum()) else {
         return Ok(MatchOutcome::NoMatch(Mismatch {
             step: 0,
             target_type: sid,
@@ -225,7 +225,7 @@ struct Walk<'w, 'l, 't> {
 impl Walk<'_, '_, '_> {
     fn member(&mut self, targ_id: TypeId) -> Result<Member, Error> {
         let (sid, st) = self.t.strip(targ_id)?;
-        let Some(st) = st.filter(|s| is_composite(s.kind())) else {
+        let Some(st) = st.filter(|s| s.kind().is_composite()) else {
             let _ = kind_of(st.as_ref());
             return Ok(Member::NotComposite);
         };

@@ -12,7 +12,7 @@ use btf_core::types::TypeData;
 use btf_core::TypeId;
 use smallvec::SmallVec;
 
-use crate::types::{is_any_enum, is_composite, kind_of, BtfView};
+use crate::types::{kind_of, BtfView};
 use crate::Error;
 
 /// libbpf's `BPF_CORE_SPEC_MAX_LEN`.
@@ -113,7 +113,7 @@ pub fn parse_local<'a>(
     });
     if kind.is_enumval() {
         let t = t
-            .filter(|t| is_any_enum(t.kind()))
+            .filter(|t| t.kind().is_enum())
             .ok_or_else(|| Error::NotAnEnum {
                 id,
                 kind: kind_of(t.as_ref()).name().to_string(),
@@ -133,7 +133,7 @@ pub fn parse_local<'a>(
         return Err(Error::UnknownKind(kind.to_raw()));
     }
     let size = view.resolve_size(id).ok_or(Error::NoSize { id })?;
-    let mut bits = u64::from(first) * u64::from(size) * 8;
+    let mut bits = element_bits(first, size)?;
     for position in 1..spec.raw.len() {
         let index = spec.raw[position];
         let (sid, t) = view.strip(id)?;
@@ -148,7 +148,7 @@ pub fn parse_local<'a>(
                     id: sid,
                     vlen: t.vlen(),
                 })?;
-                bits += u64::from(m.bit_offset());
+                bits = add_bits(bits, u64::from(m.bit_offset()))?;
                 if !m.name.is_empty() {
                     spec.accessors.push(Accessor {
                         type_id: sid,
@@ -175,7 +175,7 @@ pub fn parse_local<'a>(
                     name: None,
                 });
                 let size = view.resolve_size(elem).ok_or(Error::NoSize { id: elem })?;
-                bits += u64::from(index) * u64::from(size) * 8;
+                bits = add_bits(bits, element_bits(index, size)?)?;
                 id = elem;
             }
             _ => return Err(unexpected(position, sid, Some(&t))),
@@ -183,6 +183,20 @@ pub fn parse_local<'a>(
     }
     spec.bit_offset = u32::try_from(bits).map_err(|_| Error::BitOffsetOverflow)?;
     Ok(spec)
+}
+
+/// The bit offset of element `index` of an array of `size`-byte elements.
+/// Both come from the input (access string, BTF), so the product is checked.
+pub(crate) fn element_bits(index: u32, size: u32) -> Result<u64, Error> {
+    u64::from(index)
+        .checked_mul(u64::from(size))
+        .and_then(|b| b.checked_mul(8))
+        .ok_or(Error::BitOffsetOverflow)
+}
+
+/// `bits + more`, checked like [`element_bits`].
+pub(crate) fn add_bits(bits: u64, more: u64) -> Result<u64, Error> {
+    bits.checked_add(more).ok_or(Error::BitOffsetOverflow)
 }
 
 fn unexpected(position: usize, id: TypeId, t: Option<&btf_core::Type<'_>>) -> Error {
@@ -229,7 +243,7 @@ pub(crate) fn is_flex(view: &BtfView<'_>, prev: Option<&Accessor<'_>>, nelems: u
         return false;
     }
     view.get(prev.type_id)
-        .filter(|t| is_composite(t.kind()))
+        .filter(|t| t.kind().is_composite())
         .is_some_and(|t| t.vlen().checked_sub(1) == Some(prev.index))
 }
 

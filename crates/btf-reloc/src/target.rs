@@ -14,7 +14,7 @@ use btf_core::{Btf, Kind, TypeId};
 use rustc_hash::FxHashMap;
 
 use crate::name::essential;
-use crate::types::{is_any_enum, kinds_core_compat, BtfView};
+use crate::types::{kinds_core_compat, BtfView};
 use crate::Error;
 
 /// Kinds left out of the name index: they cannot be the root of a
@@ -280,7 +280,7 @@ impl<'a> Targets<'a> {
                 let next = names.len();
                 names.entry(ess).or_insert(next);
                 kinds |= kind_bit(kind);
-                if is_any_enum(kind) {
+                if kind.is_enum() {
                     kinds |= kind_bit(Kind::Enum) | kind_bit(Kind::Enum64);
                 }
             }

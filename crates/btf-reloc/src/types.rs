@@ -54,7 +54,7 @@ impl<'a> BtfView<'a> {
         let mut cur = id;
         for _ in 0..MAX_STRIP {
             match self.btf.get(cur) {
-                Some(t) if is_mod_or_typedef(t.kind()) => cur = TypeId(t.size_or_type()),
+                Some(t) if t.kind().is_modifier() => cur = TypeId(t.size_or_type()),
                 other => return Ok((cur, other)),
             }
         }
@@ -131,24 +131,6 @@ pub(crate) fn name_is(btf: &Btf<'_>, off: btf_core::StrOffset, want: &[u8]) -> b
     }
 }
 
-/// Whether `k` is skipped by `skip_mods_and_typedefs`.
-pub(crate) fn is_mod_or_typedef(k: Kind) -> bool {
-    matches!(
-        k,
-        Kind::Const | Kind::Volatile | Kind::Restrict | Kind::TypeTag | Kind::Typedef
-    )
-}
-
-/// Whether `k` is STRUCT or UNION.
-pub(crate) fn is_composite(k: Kind) -> bool {
-    matches!(k, Kind::Struct | Kind::Union)
-}
-
-/// Whether `k` is ENUM or ENUM64.
-pub(crate) fn is_any_enum(k: Kind) -> bool {
-    matches!(k, Kind::Enum | Kind::Enum64)
-}
-
 /// The kind of an optional type, void being `Kind::Unknown(0)` as in libbpf.
 pub(crate) fn kind_of(t: Option<&Type<'_>>) -> Kind {
     t.map_or(Kind::Unknown(0), |t| t.kind())
@@ -156,7 +138,7 @@ pub(crate) fn kind_of(t: Option<&Type<'_>>) -> Kind {
 
 /// `btf_kind_core_compat`: same kind, or both ENUM/ENUM64.
 pub(crate) fn kinds_core_compat(a: Kind, b: Kind) -> bool {
-    a == b || (is_any_enum(a) && is_any_enum(b))
+    a == b || (a.is_enum() && b.is_enum())
 }
 
 /// The INT encoding and bit offset of an INT type.
