@@ -189,9 +189,17 @@ fn output_to_a_fifo_keeps_the_fifo() {
         skip("output_to_a_fifo_keeps_the_fifo", "mkfifo is not available");
         return;
     }
-    let reader = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    // The read end is opened without blocking before btfkit runs, so a
+    // regression (the FIFO renamed away, or btfkit failing before it opens
+    // -o) shows as missing bytes instead of a reader waiting forever. The
+    // output is far smaller than a pipe's buffer, so btfkit never blocks.
+    let mut reader = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .unwrap()
     };
     let input = fixture("raw/kinds.el.btf");
     let out = btfkit([
@@ -200,7 +208,14 @@ fn output_to_a_fifo_keeps_the_fifo() {
         "-o".as_ref(),
         fifo.as_os_str(),
     ]);
-    let got = reader.join().unwrap();
+    let mut got = Vec::new();
+    if let Err(e) = reader.read_to_end(&mut got) {
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock,
+            "reading the FIFO: {e}"
+        );
+    }
     assert!(
         out.status.success(),
         "{}",

@@ -483,7 +483,7 @@ fn bpftool_loads_and_runs_btfkit_output() {
         }
     }
     eprintln!("{test}: {loaded} objects loaded, {ran} programs run, {predicted} slots predicted");
-    if Path::new(VMLINUX).exists() {
+    if require_file(test, Path::new(VMLINUX)) {
         assert!(
             kernel_loaded,
             "{test}: kernel.o relocated against the running kernel did not load"

@@ -117,7 +117,12 @@ fn parse_def(btf: &Btf<'_>, name: &str, def_type: TypeId, depth: u32) -> Result<
             "key" | "value" => {
                 let target = pointee(btf, m.type_id)
                     .ok_or_else(|| bad(name, format!("member {mname} is not __type(...)")))?;
-                let size = btf.resolve_size(target)? as u32;
+                let size = u32::try_from(btf.resolve_size(target)?).map_err(|_| {
+                    bad(
+                        name,
+                        format!("member {mname}: size does not fit in 32 bits"),
+                    )
+                })?;
                 if mname == "key" {
                     def.key_type = Some(target);
                     def.key_size = Some(size);
