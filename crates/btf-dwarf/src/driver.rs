@@ -107,7 +107,12 @@ pub(crate) fn run<'a>(
             }
         });
         if result.is_err() {
-            stop.store(true, Ordering::Relaxed);
+            // Set under the lock a waiting worker holds between its check
+            // of `stop` and its wait, so the wake-up cannot fall in between.
+            {
+                let _held = merged.lock().unwrap_or_else(|e| e.into_inner());
+                stop.store(true, Ordering::Relaxed);
+            }
             advanced.notify_all();
         }
         drop(rx);

@@ -129,7 +129,11 @@ impl<'a> UnitDecoder<'_, 'a> {
                     return Ok(None);
                 };
                 let start = unit_start(header);
-                let unit = Unit::new(&self.ctx.dwarf, *header)?;
+                // The declaration is optional information: a unit that
+                // cannot be opened (say, a bad line program) means none.
+                let Ok(unit) = Unit::new(&self.ctx.dwarf, *header) else {
+                    return Ok(None);
+                };
                 self.read_decl_at(&unit, start, (off - start) as usize, hops)
             }
             _ => Ok(None),
@@ -164,7 +168,7 @@ impl<'a> UnitDecoder<'_, 'a> {
         if let Some(next) = a.abstract_origin.or(a.specification) {
             if hops < MAX_DECL_CHAIN {
                 let next = match (next, start == self.out.unit_offset) {
-                    (DieRef::Unit(o), false) => DieRef::Info(start + o as u64),
+                    (DieRef::Unit(o), false) => DieRef::Info(start.saturating_add(o as u64)),
                     (next, _) => next,
                 };
                 if let Some(base) = self.read_decl(next, hops + 1)? {

@@ -27,8 +27,9 @@ impl<'a> UnitDecoder<'_, 'a> {
         let size = a
             .byte_size
             .unwrap_or_else(|| a.bit_size.unwrap_or(0).div_ceil(8));
-        let bits = a.bit_size.unwrap_or(size * 8);
-        let int_ok = matches!(size, 0 | 1 | 2 | 4 | 8 | 16) && bits <= size * 8;
+        // Sizes come from the input: saturate rather than overflow.
+        let bits = a.bit_size.unwrap_or(size.saturating_mul(8));
+        let int_ok = matches!(size, 0 | 1 | 2 | 4 | 8 | 16) && bits <= size.saturating_mul(8);
         let encoding = a.encoding.unwrap_or(DW_ATE_unsigned);
         let ty = match encoding {
             DW_ATE_float if matches!(size, 2 | 4 | 8 | 12 | 16) => {
@@ -175,8 +176,13 @@ impl<'a> UnitDecoder<'_, 'a> {
             let bits = if self.ctx.elf.big_endian {
                 loc.saturating_add(bit_offset)
             } else {
-                let storage = a.byte_size.unwrap_or_else(|| size.div_ceil(8)) as i64 * 8;
-                loc.saturating_add(storage - bit_offset - size as i64)
+                let storage =
+                    (a.byte_size.unwrap_or_else(|| size.div_ceil(8)) as i64).saturating_mul(8);
+                loc.saturating_add(
+                    storage
+                        .saturating_sub(bit_offset)
+                        .saturating_sub(size as i64),
+                )
             };
             return (bits.max(0) as u64, bitfield);
         }
@@ -214,7 +220,7 @@ impl<'a> UnitDecoder<'_, 'a> {
                 "enums wider than 8 bytes encoded as integers",
                 format!("{size} bytes"),
             );
-            let bits = (size * 8).min(128) as u32;
+            let bits = size.saturating_mul(8).min(128) as u32;
             self.slot(offset, LocalType::int(name, size.min(16) as u32, 0, bits));
             return Ok(None);
         }

@@ -357,7 +357,7 @@ impl<'u, 'a> UnitDecoder<'u, 'a> {
     pub(crate) fn ref_in(&mut self, unit_start: u64, r: DieRef) -> Ref {
         match r {
             DieRef::Unit(off) if unit_start != self.out.unit_offset => {
-                self.die_ref(DieRef::Info(unit_start + off as u64))
+                self.die_ref(DieRef::Info(unit_start.saturating_add(off as u64)))
             }
             r => self.die_ref(r),
         }

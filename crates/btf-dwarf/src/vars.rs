@@ -106,14 +106,20 @@ impl<'a> UnitDecoder<'_, 'a> {
     ) -> gimli::Result<Option<(usize, u64, u64)>> {
         let mut r = expr.0;
         let start = r;
-        let op = r.read_u8()?;
+        // An empty or cut-off expression, or an index .debug_addr lacks,
+        // only means "no static address": no VAR, not a failed conversion.
+        let Ok(op) = r.read_u8() else {
+            return Ok(None);
+        };
         let address_size = self.unit.header.address_size();
         let (address, reloc_at) = match op {
             // DW_OP_addr
             0x03 => {
                 let info = *gimli::Section::reader(&self.ctx.dwarf.debug_info);
                 let at = start.offset_from(info) + 1;
-                let address = r.read_address(address_size)?;
+                let Ok(address) = r.read_address(address_size) else {
+                    return Ok(None);
+                };
                 (address, (SectionId::DebugInfo, at as u64))
             }
             // DW_OP_addrx, DW_OP_GNU_addr_index
@@ -122,10 +128,13 @@ impl<'a> UnitDecoder<'_, 'a> {
                 let Ok(index_usize) = usize::try_from(index) else {
                     return Ok(None);
                 };
-                let address = self
+                let Ok(address) = self
                     .ctx
                     .dwarf
-                    .address(self.unit, DebugAddrIndex(index_usize))?;
+                    .address(self.unit, DebugAddrIndex(index_usize))
+                else {
+                    return Ok(None);
+                };
                 let at = (self.unit.addr_base.0 as u64)
                     .saturating_add(index.saturating_mul(u64::from(address_size)));
                 (address, (SectionId::DebugAddr, at))
