@@ -894,6 +894,9 @@ fn json_report_matches_libbpf() {
     }
     eprintln!("{test}: {checked} program × target reports compared record by record");
     assert!(failures.is_empty(), "{test}:\n{}", failures.join("\n"));
+    // 157 today: far fewer means libbpf's CO-RE step stopped succeeding and
+    // nothing was compared.
+    assert!(checked >= 100, "{test}: only {checked} reports compared");
 }
 
 // ---------------------------------------------------------------------------
@@ -1018,6 +1021,8 @@ fn min_core_btf_gives_the_same_result() {
     }
     eprintln!("{test}: {checked} comparisons");
     assert!(failures.is_empty(), "{test}:\n{}", failures.join("\n"));
+    // 290 today.
+    assert!(checked >= 200, "{test}: only {checked} comparisons");
 }
 
 /// `bpftool gen min_core_btf` keeps only the types relocations touch; for
