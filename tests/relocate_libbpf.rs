@@ -337,9 +337,6 @@ fn compare_case(bin: &Path, o: &Obj, target: &Target, only: Option<&str>, sem: S
 /// object as libbpf does).
 fn differential(test: &str, progs: &[&'static str]) {
     let Some(bin) = oracle_bin(test) else { return };
-    if !relocate_available(test) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let mut reports = Vec::new();
     for &prog in progs {
@@ -528,9 +525,6 @@ fn differential_error_cases() {
 fn differential_big_endian() {
     let test = "differential_big_endian";
     let Some(bin) = oracle_bin(test) else { return };
-    if !relocate_available(test) {
-        return;
-    }
     let mut reports = Vec::new();
     for prog in PROGS {
         let el = Elf::read(&prog_obj(prog, "el"));
@@ -627,7 +621,7 @@ fn divergence_unsigned_enum_value_in_target() {
             "libbpf 1.1 sign-extends the unsigned enumerator"
         );
     }
-    if relocate_available(test) {
+    {
         let got = btfkit_dump(&obj, &target, Sem::Btfkit).expect("btfkit relocates");
         assert_eq!(
             imm64(&got, &rec.section, rec.insn),
@@ -705,7 +699,7 @@ fn divergence_unsigned_enum_value_in_program() {
                 Some((rec.section.clone(), rec.insn, *value))
             );
         }
-        if relocate_available(test) {
+        {
             let got = btfkit_dump(&obj, target, Sem::Btfkit).expect("btfkit relocates");
             assert_eq!(
                 imm64(&got, &rec.section, rec.insn),
@@ -750,7 +744,7 @@ fn divergence_libbpf_member_search_quirk() {
             );
         }
     }
-    if relocate_available(test) {
+    {
         for (sem, want) in [(Sem::Btfkit, 12), (Sem::Libbpf, 14)] {
             let got = btfkit_dump(&obj, &target, sem).unwrap();
             for r in &recs {
@@ -793,9 +787,6 @@ fn json_relocation<'a>(
 fn json_report_matches_libbpf() {
     let test = "json_report_matches_libbpf";
     let Some(bin) = oracle_bin(test) else { return };
-    if !relocate_available(test) {
-        return;
-    }
     let mut failures = Vec::new();
     let mut checked = 0;
     for prog in PROGS {
@@ -909,9 +900,6 @@ fn json_report_matches_libbpf() {
 #[test]
 fn self_relocation_is_identity_except_bitfields() {
     let test = "self_relocation_is_identity_except_bitfields";
-    if !relocate_available(test) {
-        return;
-    }
     let mut failures = Vec::new();
     for prog in PROGS {
         for e in ["el", "eb"] {
@@ -951,7 +939,7 @@ fn self_relocation_is_identity_except_bitfields() {
 #[test]
 fn min_core_btf_gives_the_same_result() {
     let test = "min_core_btf_gives_the_same_result";
-    if !require_tool(test, "bpftool") || !relocate_available(test) {
+    if !require_tool(test, "bpftool") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -1069,7 +1057,7 @@ fn min_core_btf_loses_the_pointer_size_of_ilp32_targets() {
             );
         }
     }
-    if relocate_available(test) {
+    {
         for (btf, size) in [(&full, 4), (&min, 8)] {
             for sem in [Sem::Libbpf, Sem::Btfkit] {
                 let got = btfkit_dump(&obj, btf, sem).unwrap();
@@ -1092,9 +1080,6 @@ fn min_core_btf_loses_the_pointer_size_of_ilp32_targets() {
 #[test]
 fn btfkit_semantics_ignore_record_order() {
     let test = "btfkit_semantics_ignore_record_order";
-    if !relocate_available(test) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     for prog in PROGS {

@@ -1002,16 +1002,6 @@ pub fn parse_oracle(text: &str) -> OracleRun {
 // btfkit
 // ---------------------------------------------------------------------------
 
-/// Whether `btfkit relocate` exists yet; skips loudly when it does not.
-pub fn relocate_available(test: &str) -> bool {
-    static AVAILABLE: OnceLock<bool> = OnceLock::new();
-    let ok = *AVAILABLE.get_or_init(|| btfkit(["relocate", "--help"]).status.success());
-    if !ok {
-        skip(test, "`btfkit relocate` does not exist in this build");
-    }
-    ok
-}
-
 /// btfkit's `--semantics`: `Libbpf` reproduces libbpf (order dependence
 /// and bugs included), `Btfkit` (the default) is order-independent,
 /// zero-extends unsigned enumerators and computes LSHIFT_U64 in the
