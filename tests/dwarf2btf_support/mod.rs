@@ -67,6 +67,9 @@ pub struct Report {
     pub differ: Vec<String>,
     /// Named types of ours the reference lacks (kind and name).
     pub missing_in_reference: Vec<String>,
+    /// Named STRUCT/UNION/ENUM/ENUM64/TYPEDEF types of the reference that
+    /// ours lacks, or has only as a FWD (kind and name).
+    pub missing_in_ours: Vec<String>,
     /// Named types the reference has only as a FWD (LLVM prunes types only
     /// reached through pointers); their layout cannot be checked.
     pub forward_only: Vec<String>,
@@ -78,12 +81,13 @@ impl Report {
     /// A readable summary for assertion messages.
     pub fn summary(&self) -> String {
         format!(
-            "matched {}, differ {}: {:#?}\nmissing in reference: {:?}\nforward-only in \
-             reference: {:?}\ndivergences: {:?}",
+            "matched {}, differ {}: {:#?}\nmissing in reference: {:?}\nmissing in ours: \
+             {:?}\nforward-only in reference: {:?}\ndivergences: {:?}",
             self.matched,
             self.differ.len(),
             self.differ,
             self.missing_in_reference,
+            self.missing_in_ours,
             self.forward_only,
             self.divergences
         )
@@ -193,9 +197,40 @@ pub fn compare_named(ours: &Btf<'_>, reference: &Btf<'_>, allow: Allow) -> Repor
             report.differ.push(first_error.unwrap_or_default());
         }
     }
+    report.missing_in_ours = missing_in(ours, reference);
     report.divergences.sort();
     report.divergences.dedup();
     report
+}
+
+/// The named composite, enum and typedef types of `reference` that `ours`
+/// does not define (a FWD of the name does not count): the other direction
+/// of [`compare_named`], so that a type btfkit stops emitting is noticed.
+fn missing_in(ours: &Btf<'_>, reference: &Btf<'_>) -> Vec<String> {
+    let defined = |k: Kind| {
+        matches!(
+            k,
+            Kind::Struct | Kind::Union | Kind::Enum | Kind::Enum64 | Kind::Typedef
+        )
+    };
+    let have: HashSet<(&[u8], bool)> = ours
+        .types()
+        .filter(|t| defined(t.kind()))
+        .map(|t| (ours.type_name(&t), t.kind() == Kind::Typedef))
+        .collect();
+    reference
+        .types()
+        .filter(|t| defined(t.kind()))
+        .filter(|t| !reference.type_name(t).is_empty())
+        .filter(|t| !have.contains(&(reference.type_name(t), t.kind() == Kind::Typedef)))
+        .map(|t| {
+            format!(
+                "{} '{}'",
+                t.kind(),
+                String::from_utf8_lossy(reference.type_name(&t))
+            )
+        })
+        .collect()
 }
 
 /// Reference VARs named `name.N`: clang's BPF backend names a static
