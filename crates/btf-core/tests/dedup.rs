@@ -12,10 +12,10 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use btf_core::dedup::{dedup, dedup_btf, DedupOptions, Deduped};
+use btf_core::dedup::{dedup, dedup_btf, DedupOptions, DedupStream, Deduped};
 use btf_core::elf::ElfBtf;
 use btf_core::types::{Linkage, VarSecinfo, INT_SIGNED};
-use btf_core::write::{Body, OwnedType};
+use btf_core::write::{Body, OwnedType, PackedBtf};
 use btf_core::{Btf, BtfBuilder, Endian, Error, Kind, StrOffset, Type, TypeData, TypeId};
 use proptest::prelude::*;
 
@@ -603,8 +603,14 @@ fn two_copies_dedup_to_one(test: &str, input: &[u8]) {
     let mut b = BtfBuilder::new();
     b.append_btf(&btf).unwrap();
     b.append_btf(&btf).unwrap();
+    let streamed = dedup_streamed(&b, None, &[btf.len()]);
     let out = dedup(b, None, &default_opts()).unwrap();
     let bytes = write(&out, btf.endian());
+    // Fed one copy at a time: the same.
+    assert!(
+        write(&streamed, btf.endian()) == bytes,
+        "{test}: streamed dedup differs"
+    );
     let parsed = Btf::parse(&bytes).unwrap();
 
     let kinds = btf_census(&btf);
@@ -1152,12 +1158,35 @@ fn build_unit(b: &mut BtfBuilder, w: &World, unit: &Unit) {
     .emit();
 }
 
-fn build_world(w: &World) -> BtfBuilder {
+/// The world's BTF and the type count after each unit.
+fn build_world_units(w: &World) -> (BtfBuilder, Vec<usize>) {
     let mut b = BtfBuilder::new();
+    let mut ends = Vec::new();
     for unit in &w.units {
         build_unit(&mut b, w, unit);
+        ends.push(b.len());
     }
-    b
+    (b, ends)
+}
+
+/// Dedup through a [`DedupStream`] fed in batches that end after the given
+/// numbers of types (the rest, if any, at [`DedupStream::finish`]).
+fn dedup_streamed(input: &BtfBuilder, base: Option<&Btf<'_>>, ends: &[usize]) -> Deduped {
+    let mut stream = DedupStream::new(base, &default_opts()).unwrap();
+    let mut packed = PackedBtf::with_strings(input.strings().clone(), input.first_id().0);
+    let mut types = input.types().iter();
+    let mut start = 0;
+    for &end in ends {
+        for t in types.by_ref().take(end - start) {
+            packed.add(t).unwrap();
+        }
+        stream.feed_packed(&mut packed).unwrap();
+        start = end;
+    }
+    for t in types {
+        packed.add(t).unwrap();
+    }
+    stream.finish(packed).unwrap()
 }
 
 /// Types and names of a builder, seeing through to its base (split BTF).
@@ -1326,7 +1355,7 @@ fn fully_merged(w: &World, out: &BtfBuilder) -> Result<(), String> {
 }
 
 fn check_world(w: &World) -> Result<(), TestCaseError> {
-    let input = build_world(w);
+    let (input, ends) = build_world_units(w);
     let input_bytes = input.write(Endian::Little).unwrap();
     Btf::parse(&input_bytes).map_err(|e| TestCaseError::fail(format!("generated input: {e}")))?;
 
@@ -1364,7 +1393,23 @@ fn check_world(w: &World) -> Result<(), TestCaseError> {
         force_collisions: true,
         ..default_opts()
     };
-    prop_assert!(write(&dedup(input, None, &forced).unwrap(), Endian::Little) == bytes);
+    prop_assert!(
+        write(
+            &dedup(input.clone(), None, &forced).unwrap(),
+            Endian::Little
+        ) == bytes
+    );
+
+    // Fed one unit at a time, or all but the last unit and then the rest:
+    // the same bytes and the same id map.
+    for ends in [&ends[..], &ends[..ends.len() - 1]] {
+        let streamed = dedup_streamed(&input, None, ends);
+        prop_assert!(
+            write(&streamed, Endian::Little) == bytes,
+            "streamed dedup differs"
+        );
+        prop_assert!(streamed.id_map.iter().eq(out.id_map.iter()));
+    }
 
     if btf_sys::probe().is_available() && loads(&input_bytes).is_ok() {
         loads(&bytes).map_err(|e| TestCaseError::fail(format!("kernel rejects output: {e}")))?;
@@ -1391,15 +1436,22 @@ fn check_split_world(w: &World) -> Result<(), TestCaseError> {
     );
     let base = Btf::parse(&base_bytes).unwrap();
     let mut input = BtfBuilder::new_split(&base);
+    let mut ends = Vec::new();
     for unit in &w.units[1..] {
         let mut u = BtfBuilder::new();
         build_unit(&mut u, w, unit);
         let bytes = u.write(Endian::Little).unwrap();
         input.append_btf(&Btf::parse(&bytes).unwrap()).unwrap();
+        ends.push(input.len());
     }
     let out = dedup(input.clone(), Some(&base), &default_opts())
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let bytes = write(&out, Endian::Little);
+    let streamed = dedup_streamed(&input, Some(&base), &ends);
+    prop_assert!(
+        write(&streamed, Endian::Little) == bytes,
+        "streamed split dedup differs"
+    );
     let parsed =
         Btf::parse_split(&bytes, &base).map_err(|e| TestCaseError::fail(format!("output: {e}")))?;
 

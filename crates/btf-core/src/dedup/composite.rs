@@ -10,8 +10,8 @@ use super::state::{Rec, State};
 use crate::{Kind, Result, TypeId};
 
 impl State {
-    pub(super) fn dedup_composites(&mut self) -> Result<()> {
-        for id in self.own_ids() {
+    pub(super) fn dedup_composites(&mut self, ids: std::ops::Range<u32>) -> Result<()> {
+        for id in ids.map(TypeId) {
             // Mapped already: by an earlier graph check, or VAR/DATASEC.
             let composite = matches!(self.kind(id), Kind::Struct | Kind::Union | Kind::Typedef);
             if composite && !self.is_mapped(id) {

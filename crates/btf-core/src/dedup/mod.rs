@@ -84,15 +84,20 @@ mod shape;
 mod signature;
 mod split;
 mod state;
+mod stream;
 mod strings;
 mod table;
 
 pub use remap::{IdMap, StrMap};
+pub use stream::DedupStream;
 
 use std::time::Instant;
 
-use crate::write::{decode, Body, PackedBtf};
+use std::borrow::Cow;
+
+use crate::write::{decode, Body, PackedBtf, StringTable};
 use crate::{Btf, BtfBuilder, Kind, Result, StrOffset, TypeId};
+use compact::Kept;
 use state::{error, State};
 
 /// How to deduplicate.
@@ -201,6 +206,12 @@ pub fn dedup_packed(
     opts: &DedupOptions,
 ) -> Result<Deduped> {
     check_base(packed.first_id(), packed.strings().base_len(), base)?;
+    if packed.flushed() > 0 {
+        return Err(error(
+            packed.first_id(),
+            format!("{} records were flushed", packed.flushed()),
+        ));
+    }
     let mut clock = Clock::start(packed.len());
     let first_id = packed.first_id();
     let (old_strings, mut words, offs, _) = packed.into_parts();
@@ -213,35 +224,62 @@ pub fn dedup_packed(
         .collect::<Result<Vec<_>>>()?;
     clock.lap("canonical strings");
 
-    let mut state = State::new(base, words, offs, opts.force_collisions, opts.jobs)?;
-    clock.lap("arena check");
-    state.compute_signatures();
-    clock.lap("signatures");
+    let mut state = State::empty(base, opts.force_collisions, opts.jobs)?;
+    state.compute_signatures(0..state.end() as usize);
     state.prepare_base();
-    state.dedup_primitives();
+    let ids = state.append(Cow::Owned(words), &offs)?;
+    drop(offs);
+    clock.lap("arena check");
+    state.compute_signatures(ids.start as usize..ids.end as usize);
+    clock.lap("signatures");
+    state.dedup_primitives(ids.clone());
     clock.lap("primitives");
-    state.dedup_composites()?;
+    state.dedup_composites(ids)?;
     clock.lap("structs, unions, typedefs");
+    let (kept, id_map) = finish_types(state, &mut clock)?;
+    let (builder, str_map) = finish_strings(kept, first_id, &old_strings, &extra, canon, opts)?;
+    clock.lap("string section");
+    clock.done(builder.len());
+    Ok(Deduped {
+        builder,
+        id_map,
+        str_map,
+    })
+}
+
+/// The passes that need every type: FWDs by unique name, reference types,
+/// compaction.
+fn finish_types(mut state: State, clock: &mut Clock) -> Result<(Kept, IdMap)> {
     state.resolve_remaining_fwds();
     state.dedup_references()?;
     clock.lap("reference types");
-    let (mut kept, id_map) = state.compact()?;
+    let out = state.compact()?;
     clock.lap("compaction");
+    Ok(out)
+}
 
+/// The string section of the kept types (rebuilt, or the old one with
+/// `keep_strings`) and the builder holding them.
+fn finish_strings(
+    mut kept: Kept,
+    first_id: TypeId,
+    old_strings: &StringTable,
+    extra: &[StrOffset],
+    canon: strings::Canonical<'_>,
+    opts: &DedupOptions,
+) -> Result<(BtfBuilder, StrMap)> {
     let (new_strings, str_map) = if opts.keep_strings {
-        let map = canon.into_map();
-        (old_strings, map)
+        (old_strings.clone(), canon.into_map())
     } else {
         strings::compact(
             &mut kept.words,
             &kept.offs,
             first_id,
-            &old_strings,
-            &extra,
+            old_strings,
+            extra,
             canon,
         )?
     };
-    clock.lap("string section");
     let mut builder = BtfBuilder::new();
     builder.set_first_id(first_id);
     let (strings, types) = builder.parts_mut();
@@ -258,12 +296,7 @@ pub fn dedup_packed(
             decode(&kept.words[at as usize..end])
         })
         .collect();
-    clock.done(builder.len());
-    Ok(Deduped {
-        builder,
-        id_map,
-        str_map,
-    })
+    Ok((builder, str_map))
 }
 
 fn body_name(body: &Body) -> &'static str {

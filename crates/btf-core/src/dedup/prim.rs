@@ -13,8 +13,8 @@ use super::state::{Canon, Rec, State};
 use crate::{Kind, TypeId};
 
 impl State {
-    pub(super) fn dedup_primitives(&mut self) {
-        for id in self.own_ids() {
+    pub(super) fn dedup_primitives(&mut self, ids: std::ops::Range<u32>) {
+        for id in ids.map(TypeId) {
             let primitive = matches!(
                 self.kind(id),
                 Kind::Int | Kind::Fwd | Kind::Float | Kind::Enum | Kind::Enum64

@@ -20,14 +20,21 @@ use super::par;
 use super::shape::hash_struct;
 use super::state::State;
 use super::table::combine;
+use std::ops::Range;
+
 use crate::{Kind, TypeId};
 
 impl State {
-    /// Fills `sigs` for every STRUCT, UNION and TYPEDEF (base included).
-    pub(super) fn compute_signatures(&mut self) {
-        let end = self.end() as usize;
+    /// Fills `sigs` for the STRUCTs, UNIONs and TYPEDEFs of `range`, the
+    /// ids after those that have signatures already. An anonymous FWD
+    /// switches signatures off for good: every signature becomes 0 and the
+    /// candidate table is rebuilt without them.
+    pub(super) fn compute_signatures(&mut self, range: Range<usize>) {
+        if self.sigs_off {
+            return;
+        }
         let this = &*self;
-        let parts = || par::split(0..end, par::threads(this.jobs, end));
+        let parts = || par::split(range.clone(), par::threads(this.jobs, range.len()));
         let anonymous_fwd = par::map(parts(), |r| {
             r.skip_while(|&i| i == 0).any(|i| {
                 let id = TypeId(i as u32);
@@ -35,6 +42,9 @@ impl State {
             })
         });
         if anonymous_fwd.contains(&true) {
+            self.sigs_off = true;
+            self.sigs = Vec::new();
+            self.rekey_table();
             return;
         }
         let chunks = par::map(parts(), |r| {
@@ -44,7 +54,9 @@ impl State {
             })
             .collect::<Vec<u32>>()
         });
-        self.sigs = chunks.concat();
+        for c in chunks {
+            self.sigs.extend_from_slice(&c);
+        }
     }
 
     /// The signature of `id`, if it has one (else 0). Folded to 32 bits:

@@ -2,6 +2,8 @@
 //! wire-format records (`void`, at index 0, is kind 0 like libbpf's `UNKN`), the canonical map, the hypothetical map of one graph
 //! comparison, and the candidate table.
 
+use std::borrow::Cow;
+
 use super::par;
 use super::table::Table;
 use crate::types::INFO_VLEN_MASK;
@@ -126,6 +128,13 @@ impl Hypot {
         self.touched.push(canon);
     }
 
+    /// Makes room for ids below `len`.
+    fn grow(&mut self, len: usize) {
+        if self.map.len() < len {
+            self.map.resize(len, 0);
+        }
+    }
+
     pub(super) fn clear(&mut self) {
         for c in self.touched.drain(..) {
             self.map[c.0 as usize] = 0;
@@ -164,6 +173,8 @@ pub(super) struct State {
     /// Member signatures of structs, unions and typedefs (`signature.rs`);
     /// empty when not computed, which makes every signature 0.
     pub(super) sigs: Vec<u32>,
+    /// Signatures are switched off for good (an anonymous FWD was met).
+    pub(super) sigs_off: bool,
     /// Threads for the order-independent parts of the passes (`par.rs`);
     /// 0 for one per core.
     pub(super) jobs: usize,
@@ -173,28 +184,17 @@ pub(super) struct State {
 }
 
 impl State {
-    /// Builds the arena from the base's types (if any) and `own` (records
-    /// `own_words`, starting at `own_offs`), whose ids start right after the
-    /// base. Rejects what the passes cannot handle: unknown kinds, records
-    /// whose length does not fit their kind, dangling ids.
-    pub(super) fn new(
-        base: Option<&Btf<'_>>,
-        own_words: Vec<u32>,
-        own_offs: Vec<u32>,
-        collide: bool,
-        jobs: usize,
-    ) -> Result<State> {
+    /// The arena with `void` and the base's types (if any), no own types
+    /// yet: [`State::append`] adds them.
+    pub(super) fn empty(base: Option<&Btf<'_>>, collide: bool, jobs: usize) -> Result<State> {
         let start = base.map_or(1, |b| b.type_count());
-        let total = start as usize + own_offs.len();
-        // `void` and the base's records go in front of the own records, so
-        // that record `i` ends where record `i + 1` starts.
-        let mut prefix: Vec<u32> = vec![0, 0, 0];
-        let mut offs = Vec::with_capacity(total + 1);
+        let mut words: Vec<u32> = vec![0, 0, 0];
+        let mut offs = Vec::with_capacity(start as usize + 1);
         offs.push(0);
         if let Some(b) = base {
             for i in 1..start {
                 let id = TypeId(i);
-                offs.push(prefix.len() as u32);
+                offs.push(words.len() as u32);
                 match b.get(id).map(|t| OwnedType::from_type(&t)) {
                     Some(t) => {
                         if let Kind::Unknown(raw) = t.kind {
@@ -203,28 +203,81 @@ impl State {
                                 format!("unknown kind {raw} cannot be deduplicated"),
                             ));
                         }
-                        encode_words(&mut prefix, &t, id)?;
+                        encode_words(&mut words, &t, id)?;
                     }
-                    None => prefix.extend_from_slice(&[0, 0, 0]),
+                    None => words.extend_from_slice(&[0, 0, 0]),
                 }
             }
         }
-        let shift = prefix.len();
-        let too_many = || error(TypeId(start), "more than 2^32 words of types");
-        if u32::try_from(shift + own_words.len()).is_err() {
+        offs.push(words.len() as u32);
+        let total = start as usize;
+        let mut state = State {
+            words,
+            offs,
+            start,
+            map: vec![UNPROCESSED; total],
+            hypot: Hypot::new(total),
+            table: Table::new(collide),
+            equiv_stack: Vec::new(),
+            sigs: Vec::new(),
+            sigs_off: false,
+            jobs,
+            kinds: Vec::with_capacity(total),
+        };
+        state.map[0] = 0;
+        state.kinds.push(kind_of(0));
+        state.check_range(1..total)?;
+        Ok(state)
+    }
+
+    /// Appends own records (`own_words`, the record of each next id
+    /// starting at `own_offs`) and checks them: known kinds, lengths that
+    /// fit, references to ids that exist by now. Returns the new ids.
+    ///
+    /// The first append to an arena without own types takes `own_words`
+    /// over instead of copying it.
+    pub(super) fn append(
+        &mut self,
+        own_words: Cow<'_, [u32]>,
+        own_offs: &[u32],
+    ) -> Result<std::ops::Range<u32>> {
+        let first = self.end();
+        let shift = self.words.len();
+        let too_many = || error(TypeId(first), "more than 2^32 words of types");
+        if u32::try_from(shift + own_words.len()).is_err()
+            || u32::try_from(first as usize + own_offs.len()).is_err()
+        {
             return Err(too_many());
         }
-        offs.extend(own_offs.iter().map(|&o| o + shift as u32));
-        drop(own_offs);
-        let mut words = own_words;
-        words.splice(0..0, prefix);
-        offs.push(words.len() as u32);
-        // One scan over the records, in parallel over ranges of ids. A
-        // record whose length does not fit its kind is reported before any
-        // dangling reference, as if lengths were checked first.
-        let parts = par::split(1..total, par::threads(jobs, total));
-        let (w, o) = (&words, &offs);
-        let scans = par::map(parts, |r| scan(w, o, r, start as usize, total));
+        // `offs` ends with one past the last record; the new records go
+        // there.
+        self.offs.pop();
+        self.offs.extend(own_offs.iter().map(|&o| o + shift as u32));
+        match own_words {
+            Cow::Owned(mut own) if first == self.start && own.len() > self.words.len() => {
+                own.splice(0..0, self.words.drain(..));
+                self.words = own;
+            }
+            own => self.words.extend_from_slice(&own),
+        }
+        self.offs.push(self.words.len() as u32);
+        let end = self.end() as usize;
+        self.map.resize(end, UNPROCESSED);
+        self.hypot.grow(end);
+        self.check_range(first as usize..end)?;
+        Ok(first..end as u32)
+    }
+
+    /// The checks of [`State::append`] over `range` (own ids also get their
+    /// lengths checked), in parallel; records the kinds and fixes VAR and
+    /// DATASEC as their own representatives. A record whose length does not
+    /// fit its kind is reported before any dangling reference, as if
+    /// lengths were checked first.
+    fn check_range(&mut self, range: std::ops::Range<usize>) -> Result<()> {
+        let (start, total) = (self.start as usize, self.end() as usize);
+        let parts = par::split(range.clone(), par::threads(self.jobs, range.len()));
+        let (w, o) = (&self.words, &self.offs);
+        let scans = par::map(parts, |r| scan(w, o, r, start, total));
         if let Some(e) = scans.iter().find_map(|s| s.bad_len.clone()) {
             return Err(e);
         }
@@ -234,30 +287,14 @@ impl State {
                 format!("refers to type [{bad}], past the last id {}", total - 1),
             ));
         }
-        let mut map = vec![UNPROCESSED; total];
-        map[0] = 0;
-        // Variables and sections are never merged: each stays as it is.
-        for i in scans.iter().flat_map(|s| &s.fixed) {
-            map[*i as usize] = *i;
-        }
-        let mut kinds = Vec::with_capacity(total);
-        kinds.push(kind_of(0));
         for s in scans {
-            kinds.extend_from_slice(&s.kinds);
+            // Variables and sections are never merged: each stays as it is.
+            for &i in &s.fixed {
+                self.map[i as usize] = i;
+            }
+            self.kinds.extend_from_slice(&s.kinds);
         }
-        let state = State {
-            words,
-            offs,
-            start,
-            map,
-            hypot: Hypot::new(total),
-            table: Table::new(collide),
-            equiv_stack: Vec::new(),
-            sigs: Vec::new(),
-            jobs,
-            kinds,
-        };
-        Ok(state)
+        Ok(())
     }
 
     /// The record of `id` (validated at construction, so in range).

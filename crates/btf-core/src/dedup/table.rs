@@ -75,6 +75,17 @@ impl Table {
         }
     }
 
+    /// Every id in the table, in insertion order.
+    pub(super) fn ids(&self) -> Vec<TypeId> {
+        self.nodes.iter().map(|n| n.id).collect()
+    }
+
+    /// Removes every entry.
+    pub(super) fn clear(&mut self) {
+        self.chains.clear();
+        self.nodes.clear();
+    }
+
     /// The start of the chain for `h`. Walk it with [`Table::get`]; the
     /// cursor copies out, so the caller may mutate other state meanwhile.
     pub(super) fn first(&self, h: u64) -> Cursor {

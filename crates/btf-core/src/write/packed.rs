@@ -23,6 +23,9 @@ pub struct PackedBtf {
     /// Word offset of each record in `words`.
     offs: Vec<u32>,
     first_id: u32,
+    /// Records handed on by [`PackedBtf::flush`]; the first record held
+    /// has id `first_id + flushed`.
+    flushed: u32,
 }
 
 impl Default for PackedBtf {
@@ -50,6 +53,7 @@ impl PackedBtf {
             words: Vec::new(),
             offs: Vec::new(),
             first_id,
+            flushed: 0,
         }
     }
 
@@ -80,7 +84,7 @@ impl PackedBtf {
     /// word layout), a body that does not fit the kind, a vlen that does not
     /// fit in 24 bits, or more than 2³² words of records.
     pub fn add(&mut self, t: &OwnedType) -> Result<TypeId> {
-        let id = TypeId(self.first_id + self.offs.len() as u32);
+        let id = self.next_id();
         let Ok(at) = u32::try_from(self.words.len()) else {
             return Err(Error::Write {
                 id,
@@ -100,7 +104,7 @@ impl PackedBtf {
     /// [`Error::Write`] for a kind btfkit does not know, a record whose
     /// length does not fit its kind and vlen, or more than 2³² words.
     pub fn add_record(&mut self, w: &[u32]) -> Result<TypeId> {
-        let id = TypeId(self.first_id + self.offs.len() as u32);
+        let id = self.next_id();
         let fail = |what: String| Err(Error::Write { id, what });
         let Some(&info) = w.get(1) else {
             return fail("a record is at least three words".into());
@@ -131,8 +135,37 @@ impl PackedBtf {
         self.words.get_mut(start..end)
     }
 
+    /// The id the next type gets.
+    fn next_id(&self) -> TypeId {
+        TypeId(self.first_id + self.flushed + self.offs.len() as u32)
+    }
+
+    /// Hands the records held (native-endian words, and the word offset of
+    /// each in them) to `f`, then forgets them: the strings stay, and
+    /// later types still get the ids after them. A streaming consumer
+    /// ([`DedupStream`](crate::dedup::DedupStream)) takes records this way
+    /// while the producer goes on adding, so that they are never held
+    /// twice.
+    ///
+    /// Flushed records are gone: [`record`](PackedBtf::record) no longer
+    /// finds them, [`kinds`](PackedBtf::kinds) and
+    /// [`to_builder`](PackedBtf::to_builder) see only the records held, and
+    /// [`write`](PackedBtf::write) fails.
+    pub fn flush<R>(&mut self, f: impl FnOnce(&[u32], &[u32]) -> R) -> R {
+        let r = f(&self.words, &self.offs);
+        self.flushed += self.offs.len() as u32;
+        self.words.clear();
+        self.offs.clear();
+        r
+    }
+
+    /// How many records [`flush`](PackedBtf::flush) handed on.
+    pub fn flushed(&self) -> usize {
+        self.flushed as usize
+    }
+
     fn bounds(&self, id: TypeId) -> Option<(usize, usize)> {
-        let i = id.0.checked_sub(self.first_id)? as usize;
+        let i = id.0.checked_sub(self.first_id + self.flushed)? as usize;
         let start = *self.offs.get(i)? as usize;
         let end = self
             .offs
@@ -165,14 +198,14 @@ impl PackedBtf {
         TypeId(self.first_id)
     }
 
-    /// Number of types added.
+    /// Number of types added (flushed ones included).
     pub fn len(&self) -> usize {
-        self.offs.len()
+        self.flushed as usize + self.offs.len()
     }
 
     /// Whether no types were added.
     pub fn is_empty(&self) -> bool {
-        self.offs.is_empty()
+        self.len() == 0
     }
 
     /// The string table.
@@ -180,7 +213,7 @@ impl PackedBtf {
         &self.strings
     }
 
-    /// The kind of every type, in id order.
+    /// The kind of every type held, in id order.
     pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
         self.offs
             .iter()
@@ -191,9 +224,9 @@ impl PackedBtf {
     pub fn to_builder(&self) -> BtfBuilder {
         let mut b = BtfBuilder::new();
         b.strings = self.strings.clone();
-        b.first_id = self.first_id;
+        b.first_id = self.first_id + self.flushed;
         b.types = (0..self.offs.len())
-            .filter_map(|i| self.record(TypeId(self.first_id + i as u32)))
+            .filter_map(|i| self.record(TypeId(self.first_id + self.flushed + i as u32)))
             .map(decode)
             .collect();
         b
@@ -201,6 +234,12 @@ impl PackedBtf {
 
     /// Encodes everything as a BTF blob in byte order `endian`.
     pub fn write(&self, endian: Endian) -> Result<Vec<u8>> {
+        if self.flushed > 0 {
+            return Err(Error::Write {
+                id: TypeId(self.first_id),
+                what: format!("{} types were flushed", self.flushed),
+            });
+        }
         let strings = self.strings.as_bytes();
         let type_len = u32::try_from(self.words.len() * 4).map_err(|_| Error::Write {
             id: TypeId(self.first_id),
@@ -220,9 +259,11 @@ impl PackedBtf {
         Ok(out)
     }
 
-    /// The parts, for dedup: strings, words, record offsets, first id.
+    /// The parts, for dedup: strings, the words and record offsets held,
+    /// and the id of the first record held.
     pub(crate) fn into_parts(self) -> (StringTable, Vec<u32>, Vec<u32>, u32) {
-        (self.strings, self.words, self.offs, self.first_id)
+        let first = self.first_id + self.flushed;
+        (self.strings, self.words, self.offs, first)
     }
 }
 

@@ -103,6 +103,18 @@ impl StringTable {
         }
     }
 
+    /// A table for split BTF over `base` whose own section starts as an
+    /// exact copy of `bytes` (see [`StringTable::from_existing`]); strings
+    /// added later are looked up in the base first, as in
+    /// [`StringTable::new_split`].
+    pub fn from_existing_split(base: &Btf<'_>, bytes: &[u8]) -> StringTable {
+        StringTable {
+            data: bytes.to_vec(),
+            table: index(bytes),
+            ..StringTable::new_split(base)
+        }
+    }
+
     /// Adds `s` (without NUL) and returns its logical offset. The empty
     /// string is always offset 0.
     pub fn add(&mut self, s: &[u8]) -> StrOffset {
