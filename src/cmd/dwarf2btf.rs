@@ -10,9 +10,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use btf_core::dedup::{dedup_packed, DedupOptions};
+use btf_core::dedup::DedupOptions;
 use btf_core::{BtfBuilder, Endian, Kind};
-use btf_dwarf::{Arrays, Encoded, Mode, Options, Progress, RustNames, Stats};
+use btf_dwarf::{Arrays, Mode, Options, Progress, RustNames, Stats};
 
 use crate::cli::{ArraysArg, Dwarf2btfArgs, Dwarf2btfMode, RustNamesArg};
 use crate::exit;
@@ -37,27 +37,28 @@ pub fn run(args: &Dwarf2btfArgs) -> Result<i32> {
 
     let started = Instant::now();
     let progress = Feedback::new(args.quiet, input.mapping());
-    let encoded = btf_dwarf::encode(input.bytes(), &options(args), base.as_ref(), &progress)
-        .with_context(|| format!("{}", args.input.display()))?;
-    let converted = started.elapsed();
-    let Encoded {
-        builder,
-        endian,
-        kernel,
-        stats,
-    } = encoded;
-    let before = builder.len();
-    let builder = if args.no_dedup {
-        builder.to_builder()
+    let (builder, endian, kernel, stats) = if args.no_dedup {
+        let e = btf_dwarf::encode(input.bytes(), &options(args), base.as_ref(), &progress)
+            .with_context(|| format!("{}", args.input.display()))?;
+        (e.builder.to_builder(), e.endian, e.kernel, e.stats)
     } else {
         let opts = DedupOptions {
             jobs: args.jobs,
             ..DedupOptions::default()
         };
-        dedup_packed(builder, base.as_ref(), &opts)
-            .context("deduplicating the generated BTF")?
-            .builder
+        let e = btf_dwarf::encode_dedup(
+            input.bytes(),
+            &options(args),
+            &opts,
+            btf_dwarf::Schedule::Auto,
+            base.as_ref(),
+            &progress,
+        )
+        .with_context(|| format!("{}", args.input.display()))?;
+        (e.deduped.builder, e.endian, e.kernel, e.stats)
     };
+    let converted = started.elapsed();
+    let before = stats.types as usize;
     let bytes = builder.write(endian).context("encoding BTF")?;
 
     if let Some(path) = &args.output {
@@ -186,9 +187,13 @@ fn print_stats(
     )?;
     writeln!(
         err,
-        "time: conversion {:.2} s (decoding {:.2} s over all threads, merging {:.2} s), \
-         total {:.2} s",
-        timing.converted, stats.decode_seconds, stats.merge_seconds, timing.total
+        "time: conversion and dedup {:.2} s (decoding {:.2} s over all threads, merging {:.2} s, \
+         dedup while merging {:.2} s), total {:.2} s",
+        timing.converted,
+        stats.decode_seconds,
+        stats.merge_seconds,
+        stats.dedup_seconds,
+        timing.total
     )?;
     let line: Vec<String> = counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
     writeln!(err, "{}", line.join(", "))?;

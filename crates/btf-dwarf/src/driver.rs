@@ -19,7 +19,7 @@ use crate::lower::UnitBtf;
 use crate::{Error, Progress, Result};
 
 /// Units a worker may run ahead of the merge, per worker.
-const WINDOW_PER_JOB: usize = 8;
+const WINDOW_PER_JOB: usize = 64;
 
 /// `.debug_info` is handed back to [`Progress::done_with`] in steps of at
 /// least this many bytes.

@@ -18,6 +18,7 @@ use crate::ids::Ref;
 use crate::model::{Body, DeclTag, LocalType, Name, UnitTypes};
 use crate::names::{is_valid_identifier, sanitize};
 use crate::naming::c_str;
+use crate::strtab::Preload;
 
 /// Member bit offsets must fit in 24 bits in a kflag composite.
 const MAX_KFLAG_OFFSET: u64 = (1 << 24) - 1;
@@ -32,6 +33,12 @@ pub(crate) const INFO_BIT: u32 = 1 << 31;
 /// right away (see [`strtab`](crate::strtab)); only the others go through
 /// the unit's table.
 pub(crate) const UNIT_STR_BIT: u32 = 1 << 31;
+
+/// A name field holding a `.debug_str` offset whose final offset the merge
+/// looks up (see [`Preload::is_canonical`]): mostly the tail of a longer
+/// string, which a linker stored once for both. Offsets of the preloaded
+/// `.debug_str` (at most 64 MiB) stay far below this bit.
+pub(crate) const DEBUG_STR_BIT: u32 = 1 << 30;
 
 /// A FUNC the merge may emit (kernel rules pick one per name).
 #[derive(Debug)]
@@ -85,9 +92,9 @@ pub(crate) struct UnitBtf<'a> {
 pub(crate) struct StrTarget<'a> {
     /// `.debug_str`.
     pub debug_str: &'a [u8],
-    /// Output offset of `.debug_str`'s first byte, if the output's string
-    /// section was preloaded with it.
-    pub base: Option<u32>,
+    /// Where the output's string section holds a copy of `.debug_str`, if
+    /// it does.
+    pub preload: Option<&'a Preload>,
 }
 
 /// Builds a [`UnitBtf`].
@@ -171,9 +178,13 @@ impl<'a> Lowering<'a> {
             Name::Bytes(b) => b,
             Name::Str { off, fix } => {
                 let raw = || c_str(self.target.debug_str, off as usize);
-                match self.target.base {
-                    Some(base) if !fix || is_valid_identifier(raw()) => {
-                        return StrOffset(base + off);
+                match self.target.preload {
+                    Some(p) if !fix || is_valid_identifier(raw()) => {
+                        return StrOffset(if p.is_canonical(off) {
+                            p.start + off
+                        } else {
+                            DEBUG_STR_BIT | off
+                        });
                     }
                     _ if fix => sanitize(Cow::Borrowed(raw())),
                     _ => Cow::Borrowed(raw()),

@@ -24,7 +24,8 @@ use rustc_hash::FxHashSet;
 use crate::context::Selection;
 use crate::elf::ElfInfo;
 use crate::ids::Ref;
-use crate::lower::{UnitBtf, INFO_BIT, UNIT_STR_BIT};
+use crate::lower::{UnitBtf, DEBUG_STR_BIT, INFO_BIT, UNIT_STR_BIT};
+use crate::strtab::Canonical;
 use crate::{Error, Result, Stats};
 
 /// How references into a merged unit are found later (`DW_FORM_ref_addr`
@@ -58,13 +59,18 @@ pub(crate) struct Merger {
     pending: Vec<Pending>,
     /// One record being rewritten, kept to reuse its allocation.
     scratch: Vec<u32>,
+    /// Final offsets of the names given as `.debug_str` offsets.
+    debug_str: Canonical,
     pub stats: Stats,
 }
 
 impl Merger {
-    /// A merger appending to `builder` (empty, or split over a base).
-    pub fn new(builder: PackedBtf, selection: Selection) -> Merger {
+    /// A merger appending to `builder` (empty, or split over a base);
+    /// `debug_str` finds the final offsets of names the decoders gave as
+    /// `.debug_str` offsets.
+    pub fn new(builder: PackedBtf, selection: Selection, debug_str: Canonical) -> Merger {
         Merger {
+            debug_str,
             builder,
             selection,
             funcs_seen: FxHashSet::default(),
@@ -82,15 +88,31 @@ impl Merger {
     }
 
     /// The output offset for a lowered name field.
-    fn name(field: StrOffset, strings: &[StrOffset]) -> StrOffset {
+    fn name(&mut self, field: StrOffset, strings: &[StrOffset]) -> StrOffset {
         if field.0 & UNIT_STR_BIT != 0 {
             strings
                 .get((field.0 & !UNIT_STR_BIT) as usize)
                 .copied()
                 .unwrap_or(StrOffset::EMPTY)
+        } else if field.0 & DEBUG_STR_BIT != 0 {
+            self.debug_str
+                .offset(&mut self.builder, field.0 & !DEBUG_STR_BIT)
         } else {
             field
         }
+    }
+
+    /// Whether every type added so far is final: no reference waits for a
+    /// unit not merged yet. Until then the types may be handed on (see
+    /// [`Merger::builder_mut`]).
+    pub fn settled(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// The output being built, to [flush](PackedBtf::flush) settled types
+    /// from.
+    pub fn builder_mut(&mut self) -> &mut PackedBtf {
+        &mut self.builder
     }
 
     /// Appends one unit.
@@ -119,7 +141,7 @@ impl Merger {
         self.add_records(&unit.types, &ctx)?;
         for f in unit.funcs {
             self.stats.func_candidates += 1;
-            let name = Self::name(f.name, &strings);
+            let name = self.name(f.name, &strings);
             if self.selection == Selection::Kernel {
                 if !f.params_named {
                     self.stats.funcs_unnamed_params += 1;
@@ -148,7 +170,7 @@ impl Merger {
                 continue;
             }
             let var = OwnedType {
-                name: Self::name(v.name, &strings),
+                name: self.name(v.name, &strings),
                 kind: Kind::Var,
                 kflag: false,
                 size_or_type: v.ty,
@@ -187,7 +209,7 @@ impl Merger {
             rec.extend_from_slice(&words[at..at + len]);
             at += len;
             let _ = for_each_name_word(&mut rec, |n| {
-                *n = Self::name(StrOffset(*n), ctx.strings).0;
+                *n = self.name(StrOffset(*n), ctx.strings).0;
                 Ok::<(), ()>(())
             });
             let id = TypeId(self.next_id());
@@ -206,26 +228,26 @@ impl Merger {
 
     /// Adds a lowered type: names mapped, references rebased.
     fn add_type(&mut self, mut t: OwnedType, ctx: &Rebase<'_>) -> Result<TypeId> {
-        t.name = Self::name(t.name, ctx.strings);
+        t.name = self.name(t.name, ctx.strings);
         match &mut t.body {
             OwnedBody::Members(ms) => {
                 for m in ms {
-                    m.name = Self::name(m.name, ctx.strings);
+                    m.name = self.name(m.name, ctx.strings);
                 }
             }
             OwnedBody::Params(ps) => {
                 for p in ps {
-                    p.name = Self::name(p.name, ctx.strings);
+                    p.name = self.name(p.name, ctx.strings);
                 }
             }
             OwnedBody::Enum(vs) => {
                 for v in vs {
-                    v.0 = Self::name(v.0, ctx.strings);
+                    v.0 = self.name(v.0, ctx.strings);
                 }
             }
             OwnedBody::Enum64(vs) => {
                 for v in vs {
-                    v.0 = Self::name(v.0, ctx.strings);
+                    v.0 = self.name(v.0, ctx.strings);
                 }
             }
             _ => {}
@@ -289,7 +311,7 @@ impl Merger {
         strings: &[StrOffset],
     ) -> Result<()> {
         for &(name, component) in tags {
-            let name = Self::name(name, strings);
+            let name = self.name(name, strings);
             self.push(&OwnedType {
                 name,
                 kind: Kind::DeclTag,

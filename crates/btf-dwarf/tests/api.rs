@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use btf_core::dedup::{dedup_packed, DedupOptions};
 use btf_core::{Btf, Kind};
-use btf_dwarf::{encode, Arrays, Mode, NoProgress, Options, RustNames};
+use btf_dwarf::{encode, encode_dedup, Arrays, Mode, NoProgress, Options, RustNames, Schedule};
 
 fn fixture(name: &str) -> Vec<u8> {
     let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -41,6 +42,42 @@ fn output_does_not_depend_on_jobs() {
             "jobs {jobs}"
         );
     }
+}
+
+/// Deduplicating while units are still being decoded gives what
+/// deduplicating afterwards gives, on every fixture (objects with several
+/// units, linked programs whose `.debug_str` shares string tails).
+#[test]
+fn overlapped_dedup_gives_the_same_bytes() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/dwarf/obj");
+    let mut compared = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let data = fixture(&name);
+        let run = |schedule| {
+            let out = encode_dedup(
+                &data,
+                &Options::default(),
+                &DedupOptions::default(),
+                schedule,
+                None,
+                &NoProgress,
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+            (
+                out.deduped.builder.write(out.endian).unwrap(),
+                out.stats.types,
+            )
+        };
+        let after = run(Schedule::After);
+        assert!(after == run(Schedule::Overlapped), "{name}");
+        // And both are dedup of the plain conversion.
+        let enc = encode(&data, &Options::default(), None, &NoProgress).unwrap();
+        let d = dedup_packed(enc.builder, None, &DedupOptions::default()).unwrap();
+        assert!(after.0 == d.builder.write(enc.endian).unwrap(), "{name}");
+        compared += 1;
+    }
+    assert!(compared >= 20, "{compared} fixtures");
 }
 
 #[test]
