@@ -298,6 +298,116 @@ fn duplicate_identical_arrays_in_one_unit() {
     assert_eq!(c[&Kind::Array], 1);
 }
 
+/// `struct l<k>` has `fan` members, all of type `l<k-1>` (`l0` is `int`).
+/// Returns the top of the chain.
+fn fan_out_chain(b: &mut BtfBuilder, int: TypeId, depth: usize, fan: u32) -> TypeId {
+    let names: Vec<String> = (0..fan).map(|i| format!("m{i}")).collect();
+    let mut t = int;
+    for level in 1..=depth {
+        let ms: Vec<_> = names
+            .iter()
+            .zip(0..)
+            .map(|(n, i)| (&n[..], t, i * 32, 0))
+            .collect();
+        t = b.add_composite(false, &format!("l{level}"), 4 * fan, &ms);
+    }
+    t
+}
+
+/// Two units with `struct top { struct l<depth> a, b; }`, where each level
+/// of the `l` chain has `fan` members of the level below. The first unit
+/// shares one chain; the second emits a separate copy of the chain for `a`
+/// and `b` and `top` before them, so the graph check of the second `top`
+/// meets the first unit's `l<depth>` paired with two different but
+/// identical candidates.
+fn fan_out_units(depth: usize, fan: u32) -> BtfBuilder {
+    let mut b = BtfBuilder::new();
+    let int = b.add_int("int", 4, INT_SIGNED, 32);
+    let l = fan_out_chain(&mut b, int, depth, fan);
+    b.add_composite(false, "top", 8, &[("a", l, 0, 0), ("b", l, 32, 0)]);
+
+    let top = b.add_composite(false, "top", 8, &[]);
+    let int = b.add_int("int", 4, INT_SIGNED, 32);
+    let la = fan_out_chain(&mut b, int, depth, fan);
+    let lb = fan_out_chain(&mut b, int, depth, fan);
+    let ms = vec![member(&mut b, "a", la, 0), member(&mut b, "b", lb, 32)];
+    b.get_mut(top).unwrap().body = Body::Members(ms);
+    b
+}
+
+/// The identical-types check on the input above revisits the same pair of
+/// levels `fan` times per level: about `fan^depth` pairs (8^14 here)
+/// unless already-proven pairs are remembered. It must finish, and still
+/// merge everything.
+#[test]
+fn identical_check_on_fan_out_chains() {
+    let (depth, fan) = (15, 8);
+    let out = dedup(fan_out_units(depth, fan), None, &default_opts()).unwrap();
+    let c = census(out.builder.types().iter().map(|t| t.kind));
+    assert_eq!(c[&Kind::Int], 1, "{c:?}");
+    assert_eq!(c[&Kind::Struct], depth + 1, "{c:?}");
+    assert_eq!(out.builder.len(), depth + 2);
+}
+
+/// Levels `1..depth` of `n` structs each, `struct l<k>` with `n` members,
+/// member `j` of struct `i` of type struct `(i + shift * j) % n` of the
+/// level below (`int` below level 1); level `depth` is one struct over the
+/// `n` of the level below. All levels look like [`fan_out_chain`]'s.
+fn lattice(b: &mut BtfBuilder, int: TypeId, depth: usize, n: u32, shift: u32) -> TypeId {
+    let names: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+    let mut below = vec![int; n as usize];
+    for level in 1..depth {
+        let name = format!("l{level}");
+        below = (0..n)
+            .map(|i| {
+                let ms: Vec<_> = names
+                    .iter()
+                    .zip(0..n)
+                    .map(|(m, j)| (&m[..], below[((i + shift * j) % n) as usize], j * 32, 0))
+                    .collect();
+                b.add_composite(false, &name, 4 * n, &ms)
+            })
+            .collect();
+    }
+    let ms: Vec<_> = names
+        .iter()
+        .zip(&below)
+        .zip(0..)
+        .map(|((m, &t), j)| (&m[..], t, j * 32, 0))
+        .collect();
+    b.add_composite(false, &format!("l{depth}"), 4 * n, &ms)
+}
+
+/// As [`identical_check_on_fan_out_chains`], but `b`'s copy of the chain
+/// is a lattice of `n` identical structs per level whose members are
+/// permuted against `a`'s: the identical-types check meets `n^2` distinct
+/// pairs per level, `n^3` steps (about 49,000 in all), so remembering
+/// proven pairs is not enough. The check gives up ("not identical"), so the second `top` is
+/// kept; everything below it still merges into the first unit's chain.
+#[test]
+fn identical_check_gives_up_on_permuted_lattices() {
+    let (depth, n) = (15, 16);
+    let mut b = BtfBuilder::new();
+    let int = b.add_int("int", 4, INT_SIGNED, 32);
+    let l = fan_out_chain(&mut b, int, depth, n);
+    let top1 = b.add_composite(false, "top", 8, &[("a", l, 0, 0), ("b", l, 32, 0)]);
+
+    let top = b.add_composite(false, "top", 8, &[]);
+    let int = b.add_int("int", 4, INT_SIGNED, 32);
+    let la = lattice(&mut b, int, depth, n, 0);
+    let lb = lattice(&mut b, int, depth, n, 1);
+    let ms = vec![member(&mut b, "a", la, 0), member(&mut b, "b", lb, 32)];
+    b.get_mut(top).unwrap().body = Body::Members(ms);
+
+    let out = dedup(b, None, &default_opts()).unwrap();
+    let c = census(out.builder.types().iter().map(|t| t.kind));
+    assert_eq!(c[&Kind::Int], 1, "{c:?}");
+    assert_eq!(c[&Kind::Struct], depth + 2, "{c:?}");
+    assert_eq!(out.id_map.get(la), out.id_map.get(l));
+    assert_eq!(out.id_map.get(lb), out.id_map.get(l));
+    assert_ne!(out.id_map.get(top), out.id_map.get(top1));
+}
+
 /// `struct list { struct list *next; }` in three units, plus a struct that
 /// differs only in a member type: cycles close, distinct types stay.
 #[test]

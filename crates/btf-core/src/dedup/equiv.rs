@@ -20,9 +20,33 @@ use super::shape::{
 };
 use super::state::{error, State};
 use crate::{Kind, Result, TypeId};
+use rustc_hash::FxHashMap;
 
 /// How deep [`State::identical`] compares before giving up (libbpf's limit).
 const IDENTICAL_DEPTH: u32 = 16;
+
+/// How many type pairs one [`State::identical`] check may visit before it
+/// gives up and answers "not identical".
+///
+/// The depth limit alone does not bound the work: a struct whose members
+/// all lead to the same next level, nested 15 deep, is `fan-out^15` pairs
+/// to a plain recursive walk. Remembering proven pairs makes such chains
+/// linear, but pairs that really are distinct (a crafted lattice of
+/// permuted members) can still grow polynomially, hence a budget too.
+///
+/// Running out is the safe answer: the graph check fails and dedup keeps
+/// a type it could have merged, never merges different ones. Below the
+/// budget results are exactly those of the plain walk. The check only runs
+/// for copies of a type within one unit (two `int[4]`, two identical
+/// anonymous structs), whose referenced types are mostly the same ids, so
+/// it stops after a few pairs: on the kernel (two copies), BPF-object and
+/// DWARF inputs of the test suites it is never even reached. With proven
+/// pairs remembered, a step costs about one member or parameter reference,
+/// so 2^14 still lets two wholly separate copies of a graph with
+/// thousands of references compare (more than a compiler emits twice in
+/// one unit), while a crafted input costs at most a few milliseconds per
+/// check.
+const IDENTICAL_BUDGET: u32 = 1 << 14;
 
 impl State {
     /// Whether the graphs at `cand` and `canon` are equivalent. Fills the
@@ -66,7 +90,7 @@ impl State {
             // Compilers sometimes emit identical copies of a type within one
             // unit (two `int[4]` for two fields), so a second, different
             // candidate is still fine if it is structurally identical.
-            return Ok(prev == cand || self.identical(prev, cand, IDENTICAL_DEPTH));
+            return Ok(prev == cand || self.identical(prev, cand));
         }
         self.hypot.set(canon, cand);
 
@@ -148,51 +172,11 @@ impl State {
         matches
     }
 
-    /// Whether two types are structurally identical down to `depth` levels,
-    /// ids compared only where they differ.
-    ///
-    /// For ARRAY, libbpf reads both descriptors from the first type, so only
-    /// the common fields and the length are compared; kept, so that results
-    /// match libbpf's.
-    fn identical(&self, id1: TypeId, id2: TypeId, depth: u32) -> bool {
-        if depth == 0 {
-            return false;
-        }
-        let (a, b) = (self.ty(id1), self.ty(id2));
-        if a.kind() != b.kind() {
-            return false;
-        }
-        let deeper = |x: u32, y: u32| x == y || self.identical(TypeId(x), TypeId(y), depth - 1);
-        match a.kind() {
-            Kind::Unknown(0) => true,
-            Kind::Int => equal_int_tag(a, b),
-            Kind::Enum | Kind::Enum64 => compat_enum(a, b),
-            Kind::Fwd | Kind::Float => equal_common(a, b),
-            Kind::Const
-            | Kind::Volatile
-            | Kind::Restrict
-            | Kind::Ptr
-            | Kind::Typedef
-            | Kind::Func
-            | Kind::TypeTag => {
-                a.info() == b.info()
-                    && a.name() == b.name()
-                    && deeper(a.size_or_type(), b.size_or_type())
-            }
-            Kind::Array => compat_array(a, b),
-            Kind::Struct | Kind::Union => {
-                shallow_equal_struct(a, b)
-                    && a.triples()
-                        .zip(b.triples())
-                        .all(|(x, y)| deeper(x[1], y[1]))
-            }
-            Kind::FuncProto => {
-                compat_func_proto(a, b)
-                    && deeper(a.size_or_type(), b.size_or_type())
-                    && a.pairs().zip(b.pairs()).all(|(x, y)| deeper(x[1], y[1]))
-            }
-            _ => false,
-        }
+    /// Whether two types are structurally identical down to
+    /// [`IDENTICAL_DEPTH`] levels, ids compared only where they differ;
+    /// see [`Identical`].
+    fn identical(&self, id1: TypeId, id2: TypeId) -> bool {
+        Identical::new(self).check(id1, id2, IDENTICAL_DEPTH)
     }
 
     /// Makes the pairs of a successful check permanent where that is safe:
@@ -220,5 +204,98 @@ impl State {
                 self.set_canon(t, c);
             }
         }
+    }
+}
+
+/// One [`State::identical`] check: a recursive comparison, at most
+/// [`IDENTICAL_DEPTH`] deep and [`IDENTICAL_BUDGET`] pairs long.
+///
+/// For ARRAY, libbpf reads both descriptors from the first type, so only
+/// the common fields and the length are compared; kept, so that results
+/// match libbpf's.
+struct Identical<'s> {
+    state: &'s State,
+    /// Pairs still allowed to be visited.
+    budget: u32,
+    /// Pairs proven identical, with the least depth they were proven at.
+    /// More depth never turns "identical" into "not", so a pair proven at
+    /// depth `d` is identical at any depth from `d` on: results stay those
+    /// of the plain recursive walk.
+    proven: FxHashMap<(TypeId, TypeId), u32>,
+}
+
+impl<'s> Identical<'s> {
+    fn new(state: &'s State) -> Identical<'s> {
+        Identical {
+            state,
+            budget: IDENTICAL_BUDGET,
+            proven: FxHashMap::default(),
+        }
+    }
+
+    /// Whether `id1` and `id2` are identical down to `depth` levels.
+    /// Every conjunction stops at the first "not identical", so running out
+    /// of budget makes the whole check answer "not identical".
+    fn check(&mut self, id1: TypeId, id2: TypeId, depth: u32) -> bool {
+        if depth == 0 || self.budget == 0 {
+            return false;
+        }
+        self.budget -= 1;
+        if self.proven.get(&(id1, id2)).is_some_and(|&d| d <= depth) {
+            return true;
+        }
+        let same = self.compare(id1, id2, depth);
+        if same {
+            // Only reached without an entry or with one of greater depth.
+            self.proven.insert((id1, id2), depth);
+        }
+        same
+    }
+
+    /// One level of [`Identical::check`]: the records, then the referenced
+    /// types one level deeper.
+    fn compare(&mut self, id1: TypeId, id2: TypeId, depth: u32) -> bool {
+        let (a, b) = (self.state.ty(id1), self.state.ty(id2));
+        if a.kind() != b.kind() {
+            return false;
+        }
+        match a.kind() {
+            Kind::Unknown(0) => true,
+            Kind::Int => equal_int_tag(a, b),
+            Kind::Enum | Kind::Enum64 => compat_enum(a, b),
+            Kind::Fwd | Kind::Float => equal_common(a, b),
+            Kind::Const
+            | Kind::Volatile
+            | Kind::Restrict
+            | Kind::Ptr
+            | Kind::Typedef
+            | Kind::Func
+            | Kind::TypeTag => {
+                a.info() == b.info()
+                    && a.name() == b.name()
+                    && self.deeper(a.size_or_type(), b.size_or_type(), depth)
+            }
+            Kind::Array => compat_array(a, b),
+            Kind::Struct | Kind::Union => {
+                shallow_equal_struct(a, b)
+                    && a.triples()
+                        .zip(b.triples())
+                        .all(|(x, y)| self.deeper(x[1], y[1], depth))
+            }
+            Kind::FuncProto => {
+                compat_func_proto(a, b)
+                    && self.deeper(a.size_or_type(), b.size_or_type(), depth)
+                    && a.pairs()
+                        .zip(b.pairs())
+                        .all(|(x, y)| self.deeper(x[1], y[1], depth))
+            }
+            _ => false,
+        }
+    }
+
+    /// Referenced ids `x` and `y` of a pair compared at `depth`: the same
+    /// id, or identical one level down.
+    fn deeper(&mut self, x: u32, y: u32, depth: u32) -> bool {
+        x == y || self.check(TypeId(x), TypeId(y), depth - 1)
     }
 }
