@@ -366,11 +366,11 @@ impl State {
     /// A FWD that already resolves to a struct or union gives that type;
     /// anything else stays `id`.
     pub(super) fn resolve_fwd(&self, id: TypeId) -> TypeId {
-        if self.ty(id).kind() != Kind::Fwd {
+        if self.kind(id) != Kind::Fwd {
             return id;
         }
         let target = self.resolve(id);
-        if self.ty(target).kind() == Kind::Fwd {
+        if self.kind(target) == Kind::Fwd {
             id
         } else {
             target
