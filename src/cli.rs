@@ -299,7 +299,9 @@ pub struct Dwarf2btfArgs {
     pub base: Option<PathBuf>,
 
     /// Threads decoding compilation units; 0 (the default) means one per
-    /// CPU. The output does not depend on it.
+    /// CPU. With fewer threads than CPUs, a spare CPU deduplicates the
+    /// types of units already decoded while the others decode the rest.
+    /// The output does not depend on it.
     #[arg(short, long, value_name = "N", default_value_t = 0)]
     pub jobs: usize,
 

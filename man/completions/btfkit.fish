@@ -88,7 +88,7 @@ complete -c btfkit -n "__fish_btfkit_using_subcommand check" -s h -l help -d 'Pr
 complete -c btfkit -n "__fish_btfkit_using_subcommand dwarf2btf" -s o -l output -d 'Write raw BTF to FILE' -r -F
 complete -c btfkit -n "__fish_btfkit_using_subcommand dwarf2btf" -l elf-output -d 'Write a copy of INPUT with a .BTF section (added, or replaced) to FILE' -r -F
 complete -c btfkit -n "__fish_btfkit_using_subcommand dwarf2btf" -s B -l base -d 'Base BTF (vmlinux\'s .BTF, raw or in an ELF file): write split BTF holding only what BASE lacks, as for a kernel module' -r -F
-complete -c btfkit -n "__fish_btfkit_using_subcommand dwarf2btf" -s j -l jobs -d 'Threads decoding compilation units; 0 (the default) means one per CPU. The output does not depend on it' -r
+complete -c btfkit -n "__fish_btfkit_using_subcommand dwarf2btf" -s j -l jobs -d 'Threads decoding compilation units; 0 (the default) means one per CPU. With fewer threads than CPUs, a spare CPU deduplicates the types of units already decoded while the others decode the rest. The output does not depend on it' -r
 complete -c btfkit -n "__fish_btfkit_using_subcommand dwarf2btf" -l mode -d 'Which functions and variables to encode: kernel (pahole\'s choice: functions with a symbol, per-CPU variables), program (every function with code, every global and static variable), or auto (kernel for vmlinux and modules)' -r -f -a "auto\t'Kernel rules for vmlinux and modules, program rules otherwise'
 kernel\t'pahole\'s rules'
 program\t'Every function with code and every variable with static storage'"

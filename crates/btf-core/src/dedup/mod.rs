@@ -48,6 +48,15 @@
 //! - Struct candidates whose member signature differs are skipped without a
 //!   graph walk (`signature.rs`): the same results, without a million
 //!   failing walks over a kernel's anonymous unions.
+//! - The structural-identity check that tolerates two copies of one type
+//!   in a unit (libbpf's `btf_dedup_identical_types`) is bounded in total
+//!   work, not only in depth: libbpf's recursion is exponential on a
+//!   crafted fan-out graph. Running out of budget (16,384 pairs, far above
+//!   what real BTF needs) answers "not identical", which only keeps a type
+//!   that could have been merged.
+//! - [`DedupStream`] runs the passes that only look backwards on each batch
+//!   of types as it arrives, so a producer can overlap them with its own
+//!   work; the result is the same as for the whole input at once.
 //! - Input that breaks the passes' assumptions (an unknown kind, a body
 //!   that does not fit its kind, a dangling id, a loop of reference types)
 //!   is an [`Error::Dedup`](crate::Error::Dedup) naming the type, never a
