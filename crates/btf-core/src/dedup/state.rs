@@ -128,9 +128,19 @@ impl Hypot {
         self.touched.push(canon);
     }
 
-    /// Makes room for ids below `len`.
+    /// Makes room for ids below `len`. Between checks every entry is 0, so
+    /// the map is replaced by a fresh zeroed one rather than extended: the
+    /// allocator hands out untouched pages, which cost no memory until a
+    /// check writes to them (most ids never appear on the canonical side).
+    /// It at least doubles, so a stream of batches reallocates rarely.
     fn grow(&mut self, len: usize) {
-        if self.map.len() < len {
+        if self.map.len() >= len {
+            return;
+        }
+        let len = len.max(self.map.len() * 2);
+        if self.touched.is_empty() {
+            self.map = vec![0; len];
+        } else {
             self.map.resize(len, 0);
         }
     }
