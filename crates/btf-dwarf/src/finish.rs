@@ -15,6 +15,11 @@ use crate::Result;
 /// before giving up; real DWARF needs a handful, hostile DWARF may loop.
 const MAX_CHAIN: usize = 32;
 
+/// Most members, enumerators or parameters one type may have. btf-core
+/// reads a 24-bit vlen (the 2026 UAPI), but kernels before it read only 16
+/// bits and would misparse every later record, so the cap is pahole's.
+pub(crate) const MAX_VLEN: usize = u16::MAX as usize;
+
 /// The array index type when a unit has no `int` of its own: an `int`, as
 /// pahole makes it, so that it deduplicates with every other unit's.
 const ARRAY_INDEX_NAME: &[u8] = b"int";
@@ -36,6 +41,7 @@ impl<'a> UnitDecoder<'_, 'a> {
         self.clip_members(address_size);
         self.settle_enums();
         let orders = self.order_members();
+        self.cap_vlens();
         self.add_decl_tags(&orders);
         Ok(lower(self.out, self.ctx.strings))
     }
@@ -307,7 +313,37 @@ impl<'a> UnitDecoder<'_, 'a> {
         orders
     }
 
-    /// DECL_TAGs for types and members, after the types they tag.
+    /// Keeps the first [`MAX_VLEN`] members, enumerators or parameters of
+    /// every type and function candidate: a longer list would overflow
+    /// the vlen field. Members are sorted by then, so the ones kept are
+    /// those at the lowest offsets.
+    fn cap_vlens(&mut self) {
+        let mut cut = 0usize;
+        for t in &mut self.out.types {
+            cut += match &mut t.body {
+                Body::Members(v) => truncate(v),
+                Body::Enum(v) => truncate(v),
+                Body::Enum64(v) => truncate(v),
+                Body::Params(v) => truncate(v),
+                _ => 0,
+            };
+        }
+        for f in &mut self.out.funcs {
+            cut += truncate(&mut f.params);
+            // A tag on a parameter that is gone would point past the vlen.
+            f.tags.retain(|t| t.component < MAX_VLEN as i32);
+        }
+        if cut > 0 {
+            self.warn(
+                "members, enumerators or parameters beyond BTF's 65535 per type dropped",
+                format!("{cut} in this unit"),
+            );
+        }
+    }
+
+    /// DECL_TAGs for types and members, after the types they tag. A tag on
+    /// a member that was not kept is dropped: its component index would
+    /// point past the vlen.
     fn add_decl_tags(&mut self, orders: &FxHashMap<u32, Vec<usize>>) {
         let type_tags = std::mem::take(&mut self.type_tags);
         for (id, value) in type_tags {
@@ -318,7 +354,13 @@ impl<'a> UnitDecoder<'_, 'a> {
             let index = orders
                 .get(&id.0)
                 .map_or(index, |o| o.get(index).copied().unwrap_or(index));
-            self.out.types.push(decl_tag(value, id, index as i32));
+            let members = match self.out.types.get(id.0 as usize).map(|t| &t.body) {
+                Some(Body::Members(ms)) => ms.len(),
+                _ => 0,
+            };
+            if index < members {
+                self.out.types.push(decl_tag(value, id, index as i32));
+            }
         }
     }
 }
@@ -432,6 +474,13 @@ impl<'t> Table<'t> {
         // A loop of aliases (hostile DWARF).
         Ok(Ref::Void)
     }
+}
+
+/// Keeps the first [`MAX_VLEN`] entries of `v`; returns how many it cut.
+fn truncate<T>(v: &mut Vec<T>) -> usize {
+    let cut = v.len().saturating_sub(MAX_VLEN);
+    v.truncate(MAX_VLEN);
+    cut
 }
 
 fn decl_tag<'a>(value: crate::model::Name<'a>, target: LocalId, component: i32) -> LocalType<'a> {

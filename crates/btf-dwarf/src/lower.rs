@@ -325,6 +325,9 @@ impl<'a> Lowering<'a> {
             }
             _ => {}
         }
+        // finish.rs caps every list at MAX_VLEN; more would spill into
+        // the kind bits.
+        debug_assert!(vlen as usize <= crate::finish::MAX_VLEN, "vlen {vlen}");
         self.out.types[at + 1] =
             u32::from(t.kflag) << 31 | u32::from(t.kind.to_raw() & 0x7f) << 24 | vlen;
     }
