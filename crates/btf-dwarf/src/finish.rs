@@ -164,9 +164,10 @@ impl<'a> UnitDecoder<'_, 'a> {
     /// The kernel rejects a member that ends past its struct ("Member
     /// exceeds struct_size"). rustc describes a struct with an unsized last
     /// field (`struct Slice { inner: [u8] }`) as size 0 holding one element
-    /// of the slice; such members are dropped.
+    /// of the slice; such members are dropped, and so are their decl tags.
     fn clip_members(&mut self, address_size: u8) {
         let mut dropped = 0;
+        let mut renumbered: FxHashMap<u32, Vec<Option<usize>>> = FxHashMap::default();
         for i in 0..self.out.types.len() {
             let t = &self.out.types[i];
             let Body::Members(ms) = &t.body else {
@@ -195,17 +196,41 @@ impl<'a> UnitDecoder<'_, 'a> {
                 .collect();
             if let Body::Members(ms) = &mut self.out.types[i].body {
                 let before = ms.len();
-                let mut keep = keep.into_iter();
-                ms.retain(|_| keep.next().unwrap_or(true));
+                let mut kept = keep.iter();
+                ms.retain(|_| kept.next().copied().unwrap_or(true));
                 dropped += before - ms.len();
             }
+            renumbered.insert(i as u32, new_indices(&keep));
         }
+        self.renumber_member_tags(&renumbered);
         if dropped > 0 {
             self.warn(
                 "members ending past their struct dropped (unsized Rust fields)",
                 format!("{dropped} in this unit"),
             );
         }
+    }
+
+    /// Member decl tags hold the member's index in DWARF order: after
+    /// members were dropped, the ones after them moved down. `renumbered`
+    /// maps, per composite, each old index to its new one (`None`:
+    /// dropped, and the tag with it).
+    fn renumber_member_tags(&mut self, renumbered: &FxHashMap<u32, Vec<Option<usize>>>) {
+        if renumbered.is_empty() {
+            return;
+        }
+        self.member_tags.retain_mut(|(id, index, _)| {
+            let Some(map) = renumbered.get(&id.0) else {
+                return true;
+            };
+            match map.get(*index).copied().flatten() {
+                Some(new) => {
+                    *index = new;
+                    true
+                }
+                None => false,
+            }
+        });
     }
 
     /// Struct and union members must have a type; DWARF may say `void`
@@ -474,6 +499,19 @@ impl<'t> Table<'t> {
         // A loop of aliases (hostile DWARF).
         Ok(Ref::Void)
     }
+}
+
+/// The index each entry gets when only those with `keep` set stay.
+fn new_indices(keep: &[bool]) -> Vec<Option<usize>> {
+    let mut next = 0;
+    keep.iter()
+        .map(|&k| {
+            k.then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect()
 }
 
 /// Keeps the first [`MAX_VLEN`] entries of `v`; returns how many it cut.

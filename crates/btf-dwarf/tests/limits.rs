@@ -206,3 +206,52 @@ fn lists_longer_than_the_vlen_are_cut() {
         .collect();
     assert_eq!(tags, [0], "only the tag on a kept member stays");
 }
+
+/// The decl tags of a struct as (component, value).
+fn decl_tags(btf: &Btf<'_>, target: btf_core::TypeId) -> Vec<(i32, String)> {
+    btf.types()
+        .filter_map(|t| match t.data() {
+            btf_core::types::TypeData::DeclTag(to, c) if to == target => {
+                let value = btf.name(t.name_off()).unwrap_or_default();
+                Some((c, String::from_utf8_lossy(value).into_owned()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A member ending past its struct is dropped (see `clip_members`); decl
+/// tags on the members after it must still point at their member, and a
+/// tag on the dropped member goes with it.
+#[test]
+fn decl_tags_follow_their_member_when_one_is_clipped() {
+    let mut d = Dwarf::new();
+    let int = d.int();
+    let root = d.root();
+    let s = d.add(
+        root,
+        gimli::DW_TAG_structure_type,
+        "clipped",
+        &[(gimli::DW_AT_byte_size, AttributeValue::Udata(12))],
+    );
+    d.member(s, "a", int, 0);
+    let past = d.member(s, "past", int, 12);
+    d.decl_tag(past, "on_past");
+    let b = d.member(s, "b", int, 4);
+    d.decl_tag(b, "on_b");
+    let c = d.member(s, "c", int, 8);
+    d.decl_tag(c, "on_c");
+    let (encoded, bytes) = d.convert();
+    let btf = Btf::parse(&bytes).expect("the BTF reads back");
+
+    let s = named(&btf, "clipped");
+    let names: Vec<&[u8]> = s
+        .members()
+        .map(|m| btf.name(m.name).unwrap_or_default())
+        .collect();
+    assert_eq!(names, [&b"a"[..], b"b", b"c"]);
+    assert!(warned(&encoded, "past their struct"));
+    let mut tags = decl_tags(&btf, s.id());
+    tags.sort();
+    assert_eq!(tags, [(1, "on_b".to_owned()), (2, "on_c".to_owned())]);
+}
