@@ -20,6 +20,9 @@ const MAX_CHAIN: usize = 32;
 /// bits and would misparse every later record, so the cap is pahole's.
 pub(crate) const MAX_VLEN: usize = u16::MAX as usize;
 
+/// Member bit offsets must fit in 24 bits in a kflag composite.
+const MAX_KFLAG_OFFSET: u64 = (1 << 24) - 1;
+
 /// The array index type when a unit has no `int` of its own: an `int`, as
 /// pahole makes it, so that it deduplicates with every other unit's.
 const ARRAY_INDEX_NAME: &[u8] = b"int";
@@ -41,6 +44,7 @@ impl<'a> UnitDecoder<'_, 'a> {
         self.clip_members(address_size);
         self.settle_enums();
         let orders = self.order_members();
+        self.drop_far_members();
         self.cap_vlens();
         self.add_decl_tags(&orders);
         Ok(lower(self.out, self.ctx.strings))
@@ -336,6 +340,33 @@ impl<'a> UnitDecoder<'_, 'a> {
             orders.insert(i as u32, position);
         }
         orders
+    }
+
+    /// Drops the members whose bit offset does not fit the offset field:
+    /// 24 bits in a kflag composite, else 32. Done here rather than while
+    /// lowering so that [`add_decl_tags`](Self::add_decl_tags) sees the
+    /// final member list and drops their tags too. Members are sorted by
+    /// offset by then, so the dropped ones are the last.
+    fn drop_far_members(&mut self) {
+        let mut far = Vec::new();
+        for t in &mut self.out.types {
+            let limit = if t.kflag {
+                MAX_KFLAG_OFFSET
+            } else {
+                u64::from(u32::MAX)
+            };
+            let Body::Members(ms) = &mut t.body else {
+                continue;
+            };
+            let keep = ms.partition_point(|m| m.bit_offset <= limit);
+            far.extend(ms.drain(keep..).map(|m| m.bit_offset));
+        }
+        for offset in far {
+            self.warn(
+                "members beyond BTF's offset limit dropped",
+                format!("offset {offset} bits"),
+            );
+        }
     }
 
     /// Keeps the first [`MAX_VLEN`] members, enumerators or parameters of

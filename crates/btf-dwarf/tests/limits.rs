@@ -255,3 +255,39 @@ fn decl_tags_follow_their_member_when_one_is_clipped() {
     tags.sort();
     assert_eq!(tags, [(1, "on_b".to_owned()), (2, "on_c".to_owned())]);
 }
+
+/// In a struct with a bitfield (kflag), member offsets have 24 bits: a
+/// member further out is dropped, and its decl tag must go with it rather
+/// than point past the vlen.
+#[test]
+fn decl_tags_of_members_beyond_the_offset_limit_are_dropped() {
+    let mut d = Dwarf::new();
+    let int = d.int();
+    let root = d.root();
+    let s = d.add(
+        root,
+        gimli::DW_TAG_structure_type,
+        "far",
+        &[(gimli::DW_AT_byte_size, AttributeValue::Udata(3 << 20))],
+    );
+    let bits = d.add(
+        s,
+        gimli::DW_TAG_member,
+        "bits",
+        &[
+            (gimli::DW_AT_type, AttributeValue::UnitRef(int)),
+            (gimli::DW_AT_bit_size, AttributeValue::Udata(3)),
+            (gimli::DW_AT_data_bit_offset, AttributeValue::Udata(0)),
+        ],
+    );
+    d.decl_tag(bits, "on_bits");
+    let far = d.member(s, "beyond", int, 2 << 20);
+    d.decl_tag(far, "on_beyond");
+    let (_, bytes) = d.convert();
+    let btf = Btf::parse(&bytes).expect("the BTF reads back");
+
+    let s = named(&btf, "far");
+    assert!(s.kflag());
+    assert_eq!(s.vlen(), 1);
+    assert_eq!(decl_tags(&btf, s.id()), [(0, "on_bits".to_owned())]);
+}
