@@ -62,13 +62,7 @@ pub(crate) fn run<'a>(
         }
         let header = ctx.headers[i];
         let started = std::time::Instant::now();
-        let result = catch_unwind(AssertUnwindSafe(|| crate::unit::decode(ctx, header)))
-            .unwrap_or_else(|_| {
-                Err(Error::Dwarf {
-                    offset: unit_start(&header),
-                    what: "internal error: the unit decoder panicked".into(),
-                })
-            });
+        let result = caught(unit_start(&header), || crate::unit::decode(ctx, header));
         *decode_seconds.lock().unwrap_or_else(|e| e.into_inner()) +=
             started.elapsed().as_secs_f64();
         if tx.send((i, result)).is_err() {
@@ -143,4 +137,69 @@ fn merge_in_order<'a>(
         }
     }
     Ok(())
+}
+
+/// Runs `decode` for the unit at `offset`, turning a panic into
+/// [`Error::Internal`].
+///
+/// Catching keeps one bad unit from aborting the process (the CLI still
+/// reports an error and exits 2), but the panic must stay distinguishable
+/// from malformed input: it is a bug, and the fuzz target and the hostile
+/// tests fail on it.
+fn caught<T>(offset: u64, decode: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(decode)).unwrap_or_else(|payload| {
+        Err(Error::Internal {
+            offset,
+            what: panic_message(payload.as_ref()),
+        })
+    })
+}
+
+/// The message of a panic, when its payload is one (`panic!` with a
+/// literal gives a `&str`, with formatting a `String`).
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "the unit decoder panicked".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decoder_panic_is_an_internal_error_with_its_message() {
+        let err = caught::<()>(0x40, || panic!("index out of range")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("bug in btfkit"), "{text}");
+        assert!(text.contains("index out of range"), "{text}");
+        assert!(text.contains("0x40"), "{text}");
+    }
+
+    #[test]
+    fn a_formatted_panic_message_is_kept() {
+        let n = 7;
+        let err = caught::<()>(0, || panic!("bad index {n}")).unwrap_err();
+        assert!(err.to_string().contains("bad index 7"), "{err}");
+    }
+
+    #[test]
+    fn errors_and_results_pass_through() {
+        assert_eq!(caught(0, || Ok(3)).unwrap(), 3);
+        let err = caught::<()>(0, || Err(Error::NoDwarf)).unwrap_err();
+        assert!(matches!(err, Error::NoDwarf));
+    }
+
+    #[test]
+    fn a_panic_without_a_message_still_says_what_happened() {
+        let err = caught::<()>(0, || std::panic::panic_any(5u8)).unwrap_err();
+        assert!(
+            matches!(&err, Error::Internal { what, .. } if what.contains("panicked")),
+            "{err}"
+        );
+    }
 }

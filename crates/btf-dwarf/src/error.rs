@@ -4,7 +4,8 @@
 ///
 /// Malformed input never panics: every problem the decoder cannot work
 /// around (truncated sections, invalid forms, bad unit headers) ends up here
-/// with the location it was found at.
+/// with the location it was found at. A panic in the decoder is a bug; it is
+/// caught and reported as [`Error::Internal`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -35,6 +36,23 @@ pub enum Error {
     /// The BTF being built exceeds a format limit.
     #[error("BTF limit exceeded: {0}")]
     Limit(String),
+    /// A bug in btfkit, please report: decoding the unit at `offset`
+    /// panicked.
+    ///
+    /// Unlike [`Error::Dwarf`] this is never the input's fault alone:
+    /// whatever the DWARF holds, the decoder must return an error rather
+    /// than panic. The panic is caught so that callers (and the CLI, which
+    /// exits with status 2) still get an error instead of an abort.
+    #[error(
+        "internal error (a bug in btfkit, please report) decoding the unit at \
+         .debug_info offset {offset:#x}: {what}"
+    )]
+    Internal {
+        /// Offset in `.debug_info` of the unit whose decoder panicked.
+        offset: u64,
+        /// The panic message, when it had one.
+        what: String,
+    },
     /// Writing the BTF failed.
     #[error(transparent)]
     Btf(#[from] btf_core::Error),

@@ -15,6 +15,14 @@ use crate::Result;
 /// before giving up; real DWARF needs a handful, hostile DWARF may loop.
 const MAX_CHAIN: usize = 32;
 
+/// Most members, enumerators or parameters one type may have. btf-core
+/// reads a 24-bit vlen (the 2026 UAPI), but kernels before it read only 16
+/// bits and would misparse every later record, so the cap is pahole's.
+pub(crate) const MAX_VLEN: usize = u16::MAX as usize;
+
+/// Member bit offsets must fit in 24 bits in a kflag composite.
+const MAX_KFLAG_OFFSET: u64 = (1 << 24) - 1;
+
 /// The array index type when a unit has no `int` of its own: an `int`, as
 /// pahole makes it, so that it deduplicates with every other unit's.
 const ARRAY_INDEX_NAME: &[u8] = b"int";
@@ -36,6 +44,8 @@ impl<'a> UnitDecoder<'_, 'a> {
         self.clip_members(address_size);
         self.settle_enums();
         let orders = self.order_members();
+        self.drop_far_members();
+        self.cap_vlens();
         self.add_decl_tags(&orders);
         Ok(lower(self.out, self.ctx.strings))
     }
@@ -158,9 +168,10 @@ impl<'a> UnitDecoder<'_, 'a> {
     /// The kernel rejects a member that ends past its struct ("Member
     /// exceeds struct_size"). rustc describes a struct with an unsized last
     /// field (`struct Slice { inner: [u8] }`) as size 0 holding one element
-    /// of the slice; such members are dropped.
+    /// of the slice; such members are dropped, and so are their decl tags.
     fn clip_members(&mut self, address_size: u8) {
         let mut dropped = 0;
+        let mut renumbered: FxHashMap<u32, Vec<Option<usize>>> = FxHashMap::default();
         for i in 0..self.out.types.len() {
             let t = &self.out.types[i];
             let Body::Members(ms) = &t.body else {
@@ -189,17 +200,41 @@ impl<'a> UnitDecoder<'_, 'a> {
                 .collect();
             if let Body::Members(ms) = &mut self.out.types[i].body {
                 let before = ms.len();
-                let mut keep = keep.into_iter();
-                ms.retain(|_| keep.next().unwrap_or(true));
+                let mut kept = keep.iter();
+                ms.retain(|_| kept.next().copied().unwrap_or(true));
                 dropped += before - ms.len();
             }
+            renumbered.insert(i as u32, new_indices(&keep));
         }
+        self.renumber_member_tags(&renumbered);
         if dropped > 0 {
             self.warn(
                 "members ending past their struct dropped (unsized Rust fields)",
                 format!("{dropped} in this unit"),
             );
         }
+    }
+
+    /// Member decl tags hold the member's index in DWARF order: after
+    /// members were dropped, the ones after them moved down. `renumbered`
+    /// maps, per composite, each old index to its new one (`None`:
+    /// dropped, and the tag with it).
+    fn renumber_member_tags(&mut self, renumbered: &FxHashMap<u32, Vec<Option<usize>>>) {
+        if renumbered.is_empty() {
+            return;
+        }
+        self.member_tags.retain_mut(|(id, index, _)| {
+            let Some(map) = renumbered.get(&id.0) else {
+                return true;
+            };
+            match map.get(*index).copied().flatten() {
+                Some(new) => {
+                    *index = new;
+                    true
+                }
+                None => false,
+            }
+        });
     }
 
     /// Struct and union members must have a type; DWARF may say `void`
@@ -307,7 +342,64 @@ impl<'a> UnitDecoder<'_, 'a> {
         orders
     }
 
-    /// DECL_TAGs for types and members, after the types they tag.
+    /// Drops the members whose bit offset does not fit the offset field:
+    /// 24 bits in a kflag composite, else 32. Done here rather than while
+    /// lowering so that [`add_decl_tags`](Self::add_decl_tags) sees the
+    /// final member list and drops their tags too. Members are sorted by
+    /// offset by then, so the dropped ones are the last.
+    fn drop_far_members(&mut self) {
+        let mut far = Vec::new();
+        for t in &mut self.out.types {
+            let limit = if t.kflag {
+                MAX_KFLAG_OFFSET
+            } else {
+                u64::from(u32::MAX)
+            };
+            let Body::Members(ms) = &mut t.body else {
+                continue;
+            };
+            let keep = ms.partition_point(|m| m.bit_offset <= limit);
+            far.extend(ms.drain(keep..).map(|m| m.bit_offset));
+        }
+        for offset in far {
+            self.warn(
+                "members beyond BTF's offset limit dropped",
+                format!("offset {offset} bits"),
+            );
+        }
+    }
+
+    /// Keeps the first [`MAX_VLEN`] members, enumerators or parameters of
+    /// every type and function candidate: a longer list would overflow
+    /// the vlen field. Members are sorted by then, so the ones kept are
+    /// those at the lowest offsets.
+    fn cap_vlens(&mut self) {
+        let mut cut = 0usize;
+        for t in &mut self.out.types {
+            cut += match &mut t.body {
+                Body::Members(v) => truncate(v),
+                Body::Enum(v) => truncate(v),
+                Body::Enum64(v) => truncate(v),
+                Body::Params(v) => truncate(v),
+                _ => 0,
+            };
+        }
+        for f in &mut self.out.funcs {
+            cut += truncate(&mut f.params);
+            // A tag on a parameter that is gone would point past the vlen.
+            f.tags.retain(|t| t.component < MAX_VLEN as i32);
+        }
+        if cut > 0 {
+            self.warn(
+                "members, enumerators or parameters beyond BTF's 65535 per type dropped",
+                format!("{cut} in this unit"),
+            );
+        }
+    }
+
+    /// DECL_TAGs for types and members, after the types they tag. A tag on
+    /// a member that was not kept is dropped: its component index would
+    /// point past the vlen.
     fn add_decl_tags(&mut self, orders: &FxHashMap<u32, Vec<usize>>) {
         let type_tags = std::mem::take(&mut self.type_tags);
         for (id, value) in type_tags {
@@ -318,7 +410,13 @@ impl<'a> UnitDecoder<'_, 'a> {
             let index = orders
                 .get(&id.0)
                 .map_or(index, |o| o.get(index).copied().unwrap_or(index));
-            self.out.types.push(decl_tag(value, id, index as i32));
+            let members = match self.out.types.get(id.0 as usize).map(|t| &t.body) {
+                Some(Body::Members(ms)) => ms.len(),
+                _ => 0,
+            };
+            if index < members {
+                self.out.types.push(decl_tag(value, id, index as i32));
+            }
         }
     }
 }
@@ -432,6 +530,26 @@ impl<'t> Table<'t> {
         // A loop of aliases (hostile DWARF).
         Ok(Ref::Void)
     }
+}
+
+/// The index each entry gets when only those with `keep` set stay.
+fn new_indices(keep: &[bool]) -> Vec<Option<usize>> {
+    let mut next = 0;
+    keep.iter()
+        .map(|&k| {
+            k.then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect()
+}
+
+/// Keeps the first [`MAX_VLEN`] entries of `v`; returns how many it cut.
+fn truncate<T>(v: &mut Vec<T>) -> usize {
+    let cut = v.len().saturating_sub(MAX_VLEN);
+    v.truncate(MAX_VLEN);
+    cut
 }
 
 fn decl_tag<'a>(value: crate::model::Name<'a>, target: LocalId, component: i32) -> LocalType<'a> {

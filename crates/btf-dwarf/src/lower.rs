@@ -20,9 +20,6 @@ use crate::names::{is_valid_identifier, sanitize};
 use crate::naming::c_str;
 use crate::strtab::Preload;
 
-/// Member bit offsets must fit in 24 bits in a kflag composite.
-const MAX_KFLAG_OFFSET: u64 = (1 << 24) - 1;
-
 /// Marks a reference field that points into another unit: the low bits
 /// index [`UnitBtf::info_refs`]. Local references are `local id + 1` (0 is
 /// void) and stay far below this bit.
@@ -275,19 +272,8 @@ impl<'a> Lowering<'a> {
                 self.out.types.extend_from_slice(&[elem, index, nelems]);
             }
             (Kind::Struct | Kind::Union, Body::Members(ms)) => {
-                let limit = if t.kflag {
-                    MAX_KFLAG_OFFSET
-                } else {
-                    u64::from(u32::MAX)
-                };
                 for m in ms {
-                    if m.bit_offset > limit {
-                        self.out.warnings.push((
-                            "members beyond BTF's offset limit dropped",
-                            format!("offset {} bits", m.bit_offset),
-                        ));
-                        continue;
-                    }
+                    // finish.rs dropped the members beyond the offset limit.
                     let raw_offset = if t.kflag {
                         u32::from(m.bitfield) << 24 | m.bit_offset as u32
                     } else {
@@ -325,6 +311,9 @@ impl<'a> Lowering<'a> {
             }
             _ => {}
         }
+        // finish.rs caps every list at MAX_VLEN; more would spill into
+        // the kind bits.
+        debug_assert!(vlen as usize <= crate::finish::MAX_VLEN, "vlen {vlen}");
         self.out.types[at + 1] =
             u32::from(t.kflag) << 31 | u32::from(t.kind.to_raw() & 0x7f) << 24 | vlen;
     }

@@ -81,3 +81,14 @@ fn raw_sections() {
     info.extend_from_slice(&[0; 32]);
     fuzz_body::dwarf2btf(&fuzz_body::raw_input(&[], &[], &info));
 }
+
+/// A caught decoder panic must fail the fuzz body, or fuzzing and these
+/// tests would take it for an ordinary error and never report it.
+#[test]
+#[should_panic(expected = "bug in btfkit")]
+fn internal_errors_fail_the_fuzz_body() {
+    fuzz_body::judge(Err(btf_dwarf::Error::Internal {
+        offset: 0,
+        what: "index out of bounds".into(),
+    }));
+}

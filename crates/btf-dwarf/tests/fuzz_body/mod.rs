@@ -7,11 +7,11 @@
 //! `[u16 LE abbrev length][.debug_abbrev][u16 LE str length][.debug_str]
 //! [.debug_info…]`, which lets the fuzzer work on DWARF without first
 //! getting an ELF file right. Either may fail with an error; it must not
-//! panic, and whatever it produces must be BTF btf-core can read back.
+//! panic (nor fail with `Error::Internal`, a caught panic), and whatever it produces must be BTF btf-core can read back.
 
 #![allow(dead_code)]
 
-use btf_dwarf::{encode, encode_dwarf, Encoded, NoProgress, Options, RawDwarf, RustNames};
+use btf_dwarf::{encode, encode_dwarf, Encoded, Error, NoProgress, Options, RawDwarf, RustNames};
 
 /// Runs one input.
 pub fn dwarf2btf(data: &[u8]) {
@@ -27,9 +27,17 @@ pub fn dwarf2btf(data: &[u8]) {
             let Some(raw) = split(data) else { return };
             encode_dwarf(&raw, &options)
         };
-        if let Ok(encoded) = result {
-            check(encoded);
-        }
+        judge(result);
+    }
+}
+
+/// Ordinary errors are fine; a caught decoder panic is a bug the fuzzer
+/// must report, and so is output btf-core cannot read back.
+pub fn judge(result: Result<Encoded, Error>) {
+    match result {
+        Ok(encoded) => check(encoded),
+        Err(e @ Error::Internal { .. }) => panic!("{e}"),
+        Err(_) => {}
     }
 }
 
