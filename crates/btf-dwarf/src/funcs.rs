@@ -129,12 +129,19 @@ impl<'a> UnitDecoder<'_, 'a> {
                     return Ok(None);
                 };
                 let start = unit_start(header);
-                // The declaration is optional information: a unit that
-                // cannot be opened (say, a bad line program) means none.
-                let Ok(unit) = Unit::new(&self.ctx.dwarf, *header) else {
-                    return Ok(None);
+                let unit = match self.foreign.take() {
+                    Some((at, unit)) if at == start => unit,
+                    _ => match Unit::new(&self.ctx.dwarf, *header) {
+                        Ok(unit) => Box::new(unit),
+                        // The declaration is optional information: a unit
+                        // that cannot be opened (say, a bad line program)
+                        // means none.
+                        Err(_) => return Ok(None),
+                    },
                 };
-                self.read_decl_at(&unit, start, (off - start) as usize, hops)
+                let decl = self.read_decl_at(&unit, start, (off - start) as usize, hops);
+                self.foreign = Some((start, unit));
+                decl
             }
             _ => Ok(None),
         }

@@ -101,6 +101,10 @@ pub(crate) struct UnitDecoder<'u, 'a> {
     /// need to check them for sanitising.
     pub c_names: bool,
     pub stack: Vec<(isize, Frame<'a>)>,
+    /// The other unit a declaration was last read from (LTO output refers
+    /// across units, usually many times to the same one), and where it
+    /// starts: opening a unit parses its header and root DIE.
+    pub foreign: Option<(u64, Box<Unit<R<'a>>>)>,
 }
 
 /// Decodes the unit with header `header`.
@@ -123,6 +127,7 @@ pub(crate) fn decode<'a>(
         int_type: None,
         c_names: crate::naming::is_c(&unit),
         stack: Vec::new(),
+        foreign: None,
     };
     d.walk().map_err(|e| Error::dwarf(start, e))?;
     d.finish()
