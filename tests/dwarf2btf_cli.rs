@@ -225,6 +225,20 @@ fn errors() {
     let r = btfkit([os("dwarf2btf"), obj("bitfields.clang.o").as_os_str()]);
     assert_eq!(r.status.code(), Some(2));
     assert!(!out.exists());
+
+    // Split BTF cannot be loaded: refused before any input is read (the
+    // input here does not even exist).
+    let missing = dir.path().join("missing.ko");
+    let r = btfkit([
+        os("dwarf2btf"),
+        missing.as_os_str(),
+        os("--base"),
+        not_elf.as_os_str(),
+        os("--verify-load"),
+    ]);
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("cannot load split BTF"), "{err}");
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

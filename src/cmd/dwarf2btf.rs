@@ -27,6 +27,12 @@ pub fn run(args: &Dwarf2btfArgs) -> Result<i32> {
     if args.output.is_none() && args.elf_output.is_none() && !args.in_place && !args.verify_load {
         bail!("nothing to write: give -o FILE, --elf-output FILE or --in-place");
     }
+    if args.verify_load && args.base.is_some() {
+        bail!(
+            "{}: --verify-load cannot load split BTF (the kernel loads module BTF itself)",
+            args.input.display()
+        );
+    }
     let input = InputFile::open(&args.input)?;
     let base_file = args.base.as_deref().map(InputFile::open).transpose()?;
     let base_sections = base_file.as_ref().map(|f| f.btf_sections()).transpose()?;
@@ -89,7 +95,7 @@ pub fn run(args: &Dwarf2btfArgs) -> Result<i32> {
             native = builder.write(Endian::NATIVE).context("encoding BTF")?;
             &native
         };
-        verify_load(to_load, base.is_some(), &args.input)?;
+        verify_load(to_load, &args.input)?;
     }
     Ok(exit::SUCCESS)
 }
@@ -116,13 +122,8 @@ fn options(args: &Dwarf2btfArgs) -> Options {
 
 /// Loads the result into the running kernel (`BPF_BTF_LOAD`), which is the
 /// final word on whether BTF is valid.
-fn verify_load(bytes: &[u8], split: bool, input: &Path) -> Result<()> {
-    if split {
-        bail!(
-            "{}: --verify-load cannot load split BTF (the kernel loads module BTF itself)",
-            input.display()
-        );
-    }
+/// Split BTF (`--base`) is refused before any work is done.
+fn verify_load(bytes: &[u8], input: &Path) -> Result<()> {
     btf_sys::load_btf(bytes, 0)
         .map(drop)
         .with_context(|| format!("{}: the kernel rejected the generated BTF", input.display()))
