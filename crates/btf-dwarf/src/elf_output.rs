@@ -12,24 +12,15 @@
 
 use object::{Object, ObjectSection};
 
+use object::elf;
+
 use crate::{Error, Result};
 
 /// Name of the section holding BTF.
 const BTF_SECTION: &str = ".BTF";
 
-/// `SHF_ALLOC`.
-const SHF_ALLOC: u64 = 0x2;
-/// `SHT_PROGBITS`.
-const SHT_PROGBITS: u32 = 1;
-/// `SHT_NULL`.
-const SHT_NULL: u32 = 0;
-/// `SHT_REL`, `SHT_RELA`.
-const SHT_REL: u32 = 9;
-const SHT_RELA: u32 = 4;
-/// `ET_REL`.
-const ET_REL: u16 = 1;
 /// Section counts from here on use extended numbering.
-const SHN_LORESERVE: usize = 0xff00;
+const SHN_LORESERVE: usize = elf::SHN_LORESERVE as usize;
 
 /// Where the fields of the ELF and section headers are, for one class.
 struct Layout {
@@ -151,7 +142,7 @@ pub fn with_btf_section(elf: &[u8], btf: &[u8]) -> Result<Vec<u8>> {
 
     if let Some(i) = existing {
         let flags = l.get(&headers[i], l.sh_flags().0, l.sh_flags().1)?;
-        if flags & SHF_ALLOC != 0 && e_type != ET_REL {
+        if flags & u64::from(elf::SHF_ALLOC) != 0 && e_type != elf::ET_REL {
             return in_place(elf, &l, &headers[i], btf);
         }
     }
@@ -197,7 +188,7 @@ pub fn with_btf_section(elf: &[u8], btf: &[u8]) -> Result<Vec<u8>> {
         None => {
             let mut h = vec![0u8; size];
             l.put(&mut h, 0, 4, btf_name);
-            set(&l, &mut h, l.sh_type(), u64::from(SHT_PROGBITS));
+            set(&l, &mut h, l.sh_type(), u64::from(elf::SHT_PROGBITS));
             set(&l, &mut h, l.sh_offset(), btf_at as u64);
             set(&l, &mut h, l.sh_size(), btf.len() as u64);
             set(&l, &mut h, l.sh_addralign(), 4);
@@ -241,8 +232,8 @@ fn drop_relocations_against(l: &Layout, headers: &mut [Vec<u8>], target: usize) 
     for h in headers.iter_mut() {
         let ty = l.get(h, l.sh_type().0, l.sh_type().1)? as u32;
         let info = l.get(h, l.sh_info().0, l.sh_info().1)? as usize;
-        if (ty == SHT_REL || ty == SHT_RELA) && info == target {
-            set(l, h, l.sh_type(), u64::from(SHT_NULL));
+        if (ty == elf::SHT_REL || ty == elf::SHT_RELA) && info == target {
+            set(l, h, l.sh_type(), u64::from(elf::SHT_NULL));
         }
     }
     Ok(())
