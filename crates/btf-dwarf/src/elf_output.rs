@@ -10,9 +10,7 @@
 //! as clang's `.llvm_addrsig`). The old header table and name table stay
 //! behind as unused bytes.
 
-use object::{Object, ObjectSection};
-
-use object::elf;
+use object::{elf, Object, ObjectSection};
 
 use crate::{Error, Result};
 
