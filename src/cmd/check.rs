@@ -20,7 +20,6 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use btf_core::Btf;
 use btf_reloc::{relocate_object, render, Options, Outcome, Status, Target, Targets};
 use comfy_table::{presets, Table};
 use rayon::prelude::*;
@@ -29,7 +28,6 @@ use serde::Serialize;
 use super::relocate::load::{ObjectInput, ParsedObject, TargetInput};
 use super::relocate::semantics;
 use crate::cli::{CheckArgs, RelocateFormat};
-use crate::output::style::Style;
 
 /// One cell of the matrix.
 #[derive(Serialize, Debug, Clone)]
@@ -76,8 +74,7 @@ struct Doc {
 }
 
 /// Runs `btfkit check`.
-pub fn run(args: &CheckArgs, style: Style) -> Result<i32> {
-    let _ = style;
+pub fn run(args: &CheckArgs) -> Result<i32> {
     let paths = expand(&args.kernel_btf)?;
     let object = ObjectInput::open(&args.object)?;
     let parsed = object.parse()?;
@@ -226,7 +223,6 @@ fn fill(parsed: &ParsedObject<'_>, path: &Path, opts: &Options, col: &mut Column
         };
         col.cells.push(cell);
     }
-    let _: &Btf<'_> = &btf;
     Ok(())
 }
 
