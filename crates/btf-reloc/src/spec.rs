@@ -7,7 +7,7 @@
 //! subscripts. Matching walks the high-level accessors by name and rebuilds
 //! the target's raw spec.
 
-use btf_core::ext::CoreReloKind;
+use btf_core::ext::{parse_access_indices, AccessError, CoreReloKind, MAX_ACCESS_LEN};
 use btf_core::types::TypeData;
 use btf_core::TypeId;
 use smallvec::SmallVec;
@@ -15,8 +15,9 @@ use smallvec::SmallVec;
 use crate::types::{kind_of, BtfView};
 use crate::Error;
 
-/// libbpf's `BPF_CORE_SPEC_MAX_LEN`.
-pub const MAX_SPEC_LEN: usize = 64;
+/// libbpf's `BPF_CORE_SPEC_MAX_LEN` (the access-string limit btf-core
+/// parses with).
+pub const MAX_SPEC_LEN: usize = MAX_ACCESS_LEN;
 
 /// One high-level step of a spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,30 +208,34 @@ fn unexpected(position: usize, id: TypeId, t: Option<&btf_core::Type<'_>>) -> Er
     }
 }
 
-/// Splits `0:1:2` into indices: decimal digits only, each at most
-/// `i32::MAX`, at most [`MAX_SPEC_LEN`] of them.
+/// Splits `0:1:2` into indices with btf-core's access-string parser
+/// (decimal digits only, each at most `i32::MAX`, at most
+/// [`MAX_SPEC_LEN`] of them), its errors mapped onto the engine's.
 fn parse_indices(access: &[u8]) -> Result<SmallVec<[u32; 6]>, Error> {
-    let mut out = SmallVec::new();
-    for (position, part) in access.split(|&b| b == b':').enumerate() {
-        let bad = || Error::AccessSyntax {
-            access: String::from_utf8_lossy(access).into_owned(),
-            position,
-        };
-        if part.is_empty() || part.len() > 10 || !part.iter().all(u8::is_ascii_digit) {
-            return Err(bad());
+    parse_access_indices(access)
+        .map(SmallVec::from_vec)
+        .map_err(|e| index_error(access, e))
+}
+
+/// The engine's error for an access string btf-core cannot split.
+fn index_error(access: &[u8], e: AccessError) -> Error {
+    let text = || String::from_utf8_lossy(access).into_owned();
+    match e {
+        AccessError::Empty => Error::EmptyAccess { access: text() },
+        AccessError::TooLong { .. } => Error::AccessTooLong,
+        AccessError::NotANumber { position, .. } | AccessError::IndexTooLarge { position, .. } => {
+            Error::AccessSyntax {
+                access: text(),
+                position,
+            }
         }
-        let v = part
-            .iter()
-            .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
-        if v > i32::MAX as u64 {
-            return Err(bad());
-        }
-        if out.len() == MAX_SPEC_LEN {
-            return Err(Error::AccessTooLong);
-        }
-        out.push(v as u32);
+        // `parse_access_indices` reports only the errors above; anything
+        // else (the enum is non-exhaustive) is still a malformed string.
+        _ => Error::AccessSyntax {
+            access: text(),
+            position: 0,
+        },
     }
-    Ok(out)
 }
 
 /// libbpf's `is_flex_arr`: a zero-length array that is the last member of
@@ -274,5 +279,7 @@ mod tests {
         assert_eq!(parse_indices(long.as_bytes()), Err(Error::AccessTooLong));
         let ok = vec!["0"; 64].join(":");
         assert_eq!(parse_indices(ok.as_bytes()).unwrap().len(), 64);
+        // Leading zeros do not count against the value (libbpf's `%d`).
+        assert_eq!(parse_indices(b"00000000001").unwrap().as_slice(), [1]);
     }
 }
