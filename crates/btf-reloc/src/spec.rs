@@ -150,11 +150,14 @@ pub fn parse_local<'a>(
                     vlen: t.vlen(),
                 })?;
                 bits = add_bits(bits, u64::from(m.bit_offset()))?;
-                if !m.name.is_empty() {
+                // Anonymous means an empty name, not a zero offset: as in
+                // libbpf, a non-zero offset may point at an empty string.
+                let name = view.btf.name(m.name).unwrap_or_default();
+                if !name.is_empty() {
                     spec.accessors.push(Accessor {
                         type_id: sid,
                         index,
-                        name: Some(view.btf.name(m.name).unwrap_or_default()),
+                        name: Some(name),
                     });
                 }
                 id = m.type_id;
@@ -254,6 +257,10 @@ pub(crate) fn is_flex(view: &BtfView<'_>, prev: Option<&Accessor<'_>>, nelems: u
 
 #[cfg(test)]
 mod tests {
+    use btf_core::types::INT_SIGNED;
+    use btf_core::write::Body;
+    use btf_core::{Btf, BtfBuilder, Endian, StrOffset};
+
     use super::*;
 
     #[test]
@@ -281,5 +288,32 @@ mod tests {
         assert_eq!(parse_indices(ok.as_bytes()).unwrap().len(), 64);
         // Leading zeros do not count against the value (libbpf's `%d`).
         assert_eq!(parse_indices(b"00000000001").unwrap().as_slice(), [1]);
+    }
+
+    /// A member whose name offset is not 0 but points at an empty string
+    /// is anonymous (libbpf checks the name, not the offset): it stays in
+    /// the raw spec but gets no high-level accessor.
+    #[test]
+    fn empty_name_at_nonzero_offset_is_anonymous() {
+        let mut b = BtfBuilder::new();
+        let int = b.add_int("int", 4, INT_SIGNED, 32);
+        let inner = b.add_composite(false, "", 4, &[("x", int, 0, 0)]);
+        let outer = b.add_composite(false, "outer", 4, &[("", inner, 0, 0)]);
+        // The NUL that ends "ab" is an empty string at a non-zero offset.
+        let empty = StrOffset(b.add_str("ab").0 + 2);
+        match &mut b.get_mut(outer).unwrap().body {
+            Body::Members(ms) => ms[0].name = empty,
+            other => panic!("{other:?}"),
+        }
+        for endian in [Endian::Little, Endian::Big] {
+            let bytes = b.write(endian).unwrap();
+            let btf = Btf::parse(&bytes).unwrap();
+            let view = BtfView::new(&btf);
+            let spec = parse_local(&view, outer, CoreReloKind::FieldByteOffset, b"0:0:0").unwrap();
+            assert_eq!(spec.raw(), [0, 0, 0]);
+            let names: Vec<_> = spec.accessors().iter().map(|a| a.name).collect();
+            assert_eq!(names, [None, Some(&b"x"[..])]);
+            assert_eq!(spec.accessors()[1].type_id, inner);
+        }
     }
 }
