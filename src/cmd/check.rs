@@ -20,16 +20,15 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use btf_core::Btf;
-use btf_reloc::{relocate_object, render, Options, Outcome, Status, Target, Targets};
+use btf_reloc::{relocate_object, render, Options, Outcome, Target, Targets};
 use comfy_table::{presets, Table};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::relocate::load::{ObjectInput, ParsedObject, TargetInput};
+use super::relocate::report::outcome_parts;
 use super::relocate::semantics;
 use crate::cli::{CheckArgs, RelocateFormat};
-use crate::output::style::Style;
 
 /// One cell of the matrix.
 #[derive(Serialize, Debug, Clone)]
@@ -76,8 +75,7 @@ struct Doc {
 }
 
 /// Runs `btfkit check`.
-pub fn run(args: &CheckArgs, style: Style) -> Result<i32> {
-    let _ = style;
+pub fn run(args: &CheckArgs) -> Result<i32> {
     let paths = expand(&args.kernel_btf)?;
     let object = ObjectInput::open(&args.object)?;
     let parsed = object.parse()?;
@@ -162,6 +160,26 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+impl Column {
+    /// Adds a record's cell and counts it under its status.
+    fn push(&mut self, outcome: &Outcome) {
+        let (status, reason, error, new) = outcome_parts(outcome);
+        match status {
+            "ok" => self.ok += 1,
+            "poisoned" => self.poisoned += 1,
+            "zeroed" => self.zeroed += 1,
+            "skipped" => self.skipped += 1,
+            _ => self.failed += 1,
+        }
+        // The matrix has one text column: a failure's message is its reason.
+        self.cells.push(Cell {
+            status,
+            new,
+            reason: reason.or(error),
+        });
+    }
+}
+
 /// Relocates against one target file.
 fn column(parsed: &ParsedObject<'_>, path: &Path, opts: &Options) -> Column {
     let mut col = Column {
@@ -194,39 +212,8 @@ fn fill(parsed: &ParsedObject<'_>, path: &Path, opts: &Options, col: &mut Column
     };
     let rep = relocate_object(&parsed.obj, &parsed.view(), ext, &targets, opts);
     for r in &rep.records {
-        let cell = match &r.outcome {
-            Outcome::Fixed(f) => {
-                match f.status {
-                    Status::Ok => col.ok += 1,
-                    Status::Poisoned(_) => col.poisoned += 1,
-                    Status::Zeroed => col.zeroed += 1,
-                }
-                Cell {
-                    status: f.status.name(),
-                    new: f.value,
-                    reason: (f.status != Status::Ok).then(|| f.status.reason()),
-                }
-            }
-            Outcome::Skipped(why) => {
-                col.skipped += 1;
-                Cell {
-                    status: "skipped",
-                    new: None,
-                    reason: Some(why.clone()),
-                }
-            }
-            Outcome::Failed(e) => {
-                col.failed += 1;
-                Cell {
-                    status: "error",
-                    new: None,
-                    reason: Some(e.to_string()),
-                }
-            }
-        };
-        col.cells.push(cell);
+        col.push(&r.outcome);
     }
-    let _: &Btf<'_> = &btf;
     Ok(())
 }
 

@@ -19,7 +19,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Dump(args) => dump::run(&args, style),
         Command::Dedup(args) => dedup::run(&args),
         Command::Relocate(args) => relocate::run(&args, style),
-        Command::Check(args) => check::run(&args, style),
+        Command::Check(args) => check::run(&args),
         Command::Dwarf2btf(args) => dwarf2btf::run(&args),
         Command::Completions { shell } => meta::completions(shell),
         Command::Man { dir } => meta::man(&dir),

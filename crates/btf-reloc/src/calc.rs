@@ -45,15 +45,16 @@ struct FieldVal {
     validate: bool,
 }
 
-/// Computes local and target values. `targ` is `None` when no candidate
-/// matched.
+/// Computes local and target values. The relocation kind is the local
+/// spec's (a target spec carries the same kind). `targ` is `None` when no
+/// candidate matched.
 pub(crate) fn calc_relo(
-    kind: CoreReloKind,
     local: &Spec<'_>,
     l: &BtfView<'_>,
     targ: Option<(&Spec<'_>, &BtfView<'_>)>,
     sem: Semantics,
 ) -> Result<CalcResult, Error> {
+    let kind = local.kind;
     let mut res = CalcResult {
         validate: true,
         ..CalcResult::default()
@@ -63,17 +64,23 @@ pub(crate) fn calc_relo(
         Semantics::Libbpf => Endian::NATIVE,
     };
     if kind.is_field() {
-        let lv = field_val(kind, Some(local), l, order)?.expect("local spec always resolves");
+        let lv = field_val(local, l, order)?;
         res.orig_val = lv.val;
         res.orig_sz = lv.field_sz;
         res.orig_type_id = lv.type_id;
         res.validate = lv.validate;
-        let Some(tv) = (match targ {
-            Some((s, v)) => field_val(kind, Some(s), v, order)?,
-            None => field_val(kind, None, l, order)?,
-        }) else {
-            res.poison = true;
-            return Ok(res);
+        let tv = match targ {
+            Some((s, v)) => field_val(s, v, order)?,
+            // Without a target only field_exists has a value (0, "absent");
+            // every other field kind poisons the instruction.
+            None if kind == CoreReloKind::FieldExists => FieldVal {
+                validate: true,
+                ..FieldVal::default()
+            },
+            None => {
+                res.poison = true;
+                return Ok(res);
+            }
         };
         res.new_val = tv.val;
         res.new_sz = tv.field_sz;
@@ -83,15 +90,18 @@ pub(crate) fn calc_relo(
             res.fail_memsz_adjust = !safe_size_change(l, res.orig_type_id, tview, res.new_type_id);
         }
     } else if kind.is_type() {
-        res.orig_val = type_val(kind, Some(local), l)?;
+        res.orig_val = type_val(local, l)?;
         res.validate = kind != CoreReloKind::TypeIdTarget;
         res.new_val = match targ {
-            Some((s, v)) => type_val(kind, Some(s), v)?,
+            Some((s, v)) => type_val(s, v)?,
             None => 0,
         };
     } else if kind.is_enumval() {
-        res.orig_val = enum_val(kind, local, l, sem).expect("local enumerator exists");
-        match targ.and_then(|(s, v)| enum_val(kind, s, v, sem)) {
+        res.orig_val = enum_val(local, l, sem)?;
+        // Matching only accepts a target that names the enumerator, so
+        // `enum_val` succeeds on it; should it not, the instruction is
+        // poisoned as if no candidate had matched.
+        match targ.and_then(|(s, v)| enum_val(s, v, sem).ok()) {
             Some(v) => res.new_val = v,
             None if kind == CoreReloKind::EnumvalExists => res.new_val = 0,
             None => res.poison = true,
@@ -134,24 +144,17 @@ fn elem_size(v: &BtfView<'_>, id: TypeId) -> Result<u32, Error> {
     v.resolve_size(eid).ok_or(Error::NoSize { id: eid })
 }
 
-/// One side of a field relocation; `Ok(None)` requests poisoning.
-fn field_val(
-    kind: CoreReloKind,
-    spec: Option<&Spec<'_>>,
-    v: &BtfView<'_>,
-    order: Endian,
-) -> Result<Option<FieldVal>, Error> {
+/// One side (local or a matched target) of a field relocation.
+fn field_val(spec: &Spec<'_>, v: &BtfView<'_>, order: Endian) -> Result<FieldVal, Error> {
+    let kind = spec.kind;
     let mut out = FieldVal {
         validate: true,
         ..FieldVal::default()
     };
     if kind == CoreReloKind::FieldExists {
-        out.val = u64::from(spec.is_some());
-        return Ok(Some(out));
+        out.val = 1;
+        return Ok(out);
     }
-    let Some(spec) = spec else {
-        return Ok(None);
-    };
     let acc = spec
         .accessors
         .last()
@@ -171,7 +174,7 @@ fn field_val(
             }
             k => return Err(Error::ArrayAccessKind { kind: k.name() }),
         }
-        return Ok(Some(out));
+        return Ok(out);
     }
     let parent = v.get(acc.type_id);
     let m = parent
@@ -238,15 +241,12 @@ fn field_val(
         }
         k => return Err(Error::UnknownKind(k.to_raw())),
     };
-    Ok(Some(out))
+    Ok(out)
 }
 
-/// One side of a type relocation.
-fn type_val(kind: CoreReloKind, spec: Option<&Spec<'_>>, v: &BtfView<'_>) -> Result<u64, Error> {
-    let Some(spec) = spec else {
-        return Ok(0);
-    };
-    Ok(match kind {
+/// One side (local or a matched target) of a type relocation.
+fn type_val(spec: &Spec<'_>, v: &BtfView<'_>) -> Result<u64, Error> {
+    Ok(match spec.kind {
         CoreReloKind::TypeIdTarget | CoreReloKind::TypeIdLocal => u64::from(spec.root.0),
         CoreReloKind::TypeExists | CoreReloKind::TypeMatches => 1,
         CoreReloKind::TypeSize => u64::from(
@@ -257,16 +257,26 @@ fn type_val(kind: CoreReloKind, spec: Option<&Spec<'_>>, v: &BtfView<'_>) -> Res
     })
 }
 
-/// One side of an enumerator relocation; `None` never happens for a spec
-/// that matched.
-fn enum_val(kind: CoreReloKind, spec: &Spec<'_>, v: &BtfView<'_>, sem: Semantics) -> Option<u64> {
-    if kind == CoreReloKind::EnumvalExists {
-        return Some(1);
+/// One side (local or a matched target) of an enumerator relocation.
+/// Parsing and matching check that the spec names an enumerator; should it
+/// not, this is the error parsing gives for that.
+fn enum_val(spec: &Spec<'_>, v: &BtfView<'_>, sem: Semantics) -> Result<u64, Error> {
+    if spec.kind == CoreReloKind::EnumvalExists {
+        return Ok(1);
     }
-    let acc = spec.accessors.first()?;
-    let t = v.get(acc.type_id)?;
-    let e = t.enum_values().nth(acc.index as usize)?;
-    Some(match (t.kind(), sem) {
+    let acc = spec.accessors.first();
+    let t = acc.and_then(|a| v.get(a.type_id));
+    let e = acc
+        .zip(t)
+        .and_then(|(a, t)| t.enum_values().nth(a.index as usize));
+    let (Some(t), Some(e)) = (t, e) else {
+        return Err(Error::BadEnumAccess {
+            access: spec.access_string(),
+            id: acc.map_or(spec.root, |a| a.type_id),
+            vlen: t.map_or(0, |t| t.vlen()),
+        });
+    };
+    Ok(match (t.kind(), sem) {
         // libbpf reads `btf_enum.val` as __s32: always sign-extended.
         (Kind::Enum, Semantics::Libbpf) => e.low32() as i32 as i64 as u64,
         _ => e.bits,

@@ -48,8 +48,8 @@ pub fn fields_compat(
 ) -> Result<bool, Error> {
     let (mut lid, mut tid) = (lid, tid);
     for _ in 0..MAX_LOOP {
-        let (li, lt) = l.strip(lid)?;
-        let (ti, tt) = t.strip(tid)?;
+        let (_, lt) = l.strip(lid)?;
+        let (_, tt) = t.strip(tid)?;
         let (lk, tk) = (kind_of(lt.as_ref()), kind_of(tt.as_ref()));
         if lk.is_composite() && tk.is_composite() {
             return Ok(true);
@@ -76,7 +76,6 @@ pub fn fields_compat(
                     }
                     _ => return Ok(false),
                 }
-                let _ = (li, ti);
                 continue;
             }
             _ => false,

@@ -7,7 +7,7 @@ use btf_core::TypeId;
 use crate::compat::{fields_compat, types_compat, types_match};
 use crate::name::essential;
 use crate::spec::{add_bits, element_bits, is_flex, Accessor, Spec, MAX_SPEC_LEN};
-use crate::types::{kind_of, name_is, BtfView};
+use crate::types::{name_is, BtfView};
 use crate::Error;
 
 /// Why a candidate does not match: the first step of the local spec that
@@ -226,7 +226,6 @@ impl Walk<'_, '_, '_> {
     fn member(&mut self, targ_id: TypeId) -> Result<Member, Error> {
         let (sid, st) = self.t.strip(targ_id)?;
         let Some(st) = st.filter(|s| s.kind().is_composite()) else {
-            let _ = kind_of(st.as_ref());
             return Ok(Member::NotComposite);
         };
         let local_member = self

@@ -253,7 +253,6 @@ impl<'l, 't> Engine<'_, 'l, 't> {
         let outcome = spec_match(spec, self.local, t, cand.id, self.matching_opts())?;
         let calc = match &outcome {
             MatchOutcome::Match(ts) => Some(calc_relo(
-                spec.kind,
                 spec,
                 self.local,
                 Some((ts, t)),
@@ -287,7 +286,7 @@ impl<'l, 't> Engine<'_, 'l, 't> {
     }
 
     fn no_target(&self, spec: &Spec<'l>) -> Result<CalcResult, Error> {
-        calc_relo(spec.kind, spec, self.local, None, self.opts.semantics)
+        calc_relo(spec, self.local, None, self.opts.semantics)
     }
 
     /// libbpf: candidates from the shared, pruned cache, in record order.

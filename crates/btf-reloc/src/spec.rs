@@ -7,7 +7,7 @@
 //! subscripts. Matching walks the high-level accessors by name and rebuilds
 //! the target's raw spec.
 
-use btf_core::ext::CoreReloKind;
+use btf_core::ext::{parse_access_indices, AccessError, CoreReloKind, MAX_ACCESS_LEN};
 use btf_core::types::TypeData;
 use btf_core::TypeId;
 use smallvec::SmallVec;
@@ -15,8 +15,9 @@ use smallvec::SmallVec;
 use crate::types::{kind_of, BtfView};
 use crate::Error;
 
-/// libbpf's `BPF_CORE_SPEC_MAX_LEN`.
-pub const MAX_SPEC_LEN: usize = 64;
+/// libbpf's `BPF_CORE_SPEC_MAX_LEN` (the access-string limit btf-core
+/// parses with).
+pub const MAX_SPEC_LEN: usize = MAX_ACCESS_LEN;
 
 /// One high-level step of a spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,11 +150,14 @@ pub fn parse_local<'a>(
                     vlen: t.vlen(),
                 })?;
                 bits = add_bits(bits, u64::from(m.bit_offset()))?;
-                if !m.name.is_empty() {
+                // Anonymous means an empty name, not a zero offset: as in
+                // libbpf, a non-zero offset may point at an empty string.
+                let name = view.btf.name(m.name).unwrap_or_default();
+                if !name.is_empty() {
                     spec.accessors.push(Accessor {
                         type_id: sid,
                         index,
-                        name: Some(view.btf.name(m.name).unwrap_or_default()),
+                        name: Some(name),
                     });
                 }
                 id = m.type_id;
@@ -207,30 +211,34 @@ fn unexpected(position: usize, id: TypeId, t: Option<&btf_core::Type<'_>>) -> Er
     }
 }
 
-/// Splits `0:1:2` into indices: decimal digits only, each at most
-/// `i32::MAX`, at most [`MAX_SPEC_LEN`] of them.
+/// Splits `0:1:2` into indices with btf-core's access-string parser
+/// (decimal digits only, each at most `i32::MAX`, at most
+/// [`MAX_SPEC_LEN`] of them), its errors mapped onto the engine's.
 fn parse_indices(access: &[u8]) -> Result<SmallVec<[u32; 6]>, Error> {
-    let mut out = SmallVec::new();
-    for (position, part) in access.split(|&b| b == b':').enumerate() {
-        let bad = || Error::AccessSyntax {
-            access: String::from_utf8_lossy(access).into_owned(),
-            position,
-        };
-        if part.is_empty() || part.len() > 10 || !part.iter().all(u8::is_ascii_digit) {
-            return Err(bad());
+    parse_access_indices(access)
+        .map(SmallVec::from_vec)
+        .map_err(|e| index_error(access, e))
+}
+
+/// The engine's error for an access string btf-core cannot split.
+fn index_error(access: &[u8], e: AccessError) -> Error {
+    let text = || String::from_utf8_lossy(access).into_owned();
+    match e {
+        AccessError::Empty => Error::EmptyAccess { access: text() },
+        AccessError::TooLong { .. } => Error::AccessTooLong,
+        AccessError::NotANumber { position, .. } | AccessError::IndexTooLarge { position, .. } => {
+            Error::AccessSyntax {
+                access: text(),
+                position,
+            }
         }
-        let v = part
-            .iter()
-            .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
-        if v > i32::MAX as u64 {
-            return Err(bad());
-        }
-        if out.len() == MAX_SPEC_LEN {
-            return Err(Error::AccessTooLong);
-        }
-        out.push(v as u32);
+        // `parse_access_indices` reports only the errors above; anything
+        // else (the enum is non-exhaustive) is still a malformed string.
+        _ => Error::AccessSyntax {
+            access: text(),
+            position: 0,
+        },
     }
-    Ok(out)
 }
 
 /// libbpf's `is_flex_arr`: a zero-length array that is the last member of
@@ -249,6 +257,10 @@ pub(crate) fn is_flex(view: &BtfView<'_>, prev: Option<&Accessor<'_>>, nelems: u
 
 #[cfg(test)]
 mod tests {
+    use btf_core::types::INT_SIGNED;
+    use btf_core::write::Body;
+    use btf_core::{Btf, BtfBuilder, Endian, StrOffset};
+
     use super::*;
 
     #[test]
@@ -274,5 +286,34 @@ mod tests {
         assert_eq!(parse_indices(long.as_bytes()), Err(Error::AccessTooLong));
         let ok = vec!["0"; 64].join(":");
         assert_eq!(parse_indices(ok.as_bytes()).unwrap().len(), 64);
+        // Leading zeros do not count against the value (libbpf's `%d`).
+        assert_eq!(parse_indices(b"00000000001").unwrap().as_slice(), [1]);
+    }
+
+    /// A member whose name offset is not 0 but points at an empty string
+    /// is anonymous (libbpf checks the name, not the offset): it stays in
+    /// the raw spec but gets no high-level accessor.
+    #[test]
+    fn empty_name_at_nonzero_offset_is_anonymous() {
+        let mut b = BtfBuilder::new();
+        let int = b.add_int("int", 4, INT_SIGNED, 32);
+        let inner = b.add_composite(false, "", 4, &[("x", int, 0, 0)]);
+        let outer = b.add_composite(false, "outer", 4, &[("", inner, 0, 0)]);
+        // The NUL that ends "ab" is an empty string at a non-zero offset.
+        let empty = StrOffset(b.add_str("ab").0 + 2);
+        match &mut b.get_mut(outer).unwrap().body {
+            Body::Members(ms) => ms[0].name = empty,
+            other => panic!("{other:?}"),
+        }
+        for endian in [Endian::Little, Endian::Big] {
+            let bytes = b.write(endian).unwrap();
+            let btf = Btf::parse(&bytes).unwrap();
+            let view = BtfView::new(&btf);
+            let spec = parse_local(&view, outer, CoreReloKind::FieldByteOffset, b"0:0:0").unwrap();
+            assert_eq!(spec.raw(), [0, 0, 0]);
+            let names: Vec<_> = spec.accessors().iter().map(|a| a.name).collect();
+            assert_eq!(names, [None, Some(&b"x"[..])]);
+            assert_eq!(spec.accessors()[1].type_id, inner);
+        }
     }
 }

@@ -235,8 +235,11 @@ fn insn_json(i: &bpf_obj::Insn) -> InsnJson {
     }
 }
 
-/// Status name, reason, error and new value of an outcome.
-fn outcome_parts(o: &Outcome) -> (&'static str, Option<String>, Option<String>, Option<u64>) {
+/// Status name, reason, error and new value of an outcome (shared with
+/// `btfkit check`, so both commands name outcomes the same way).
+pub(crate) fn outcome_parts(
+    o: &Outcome,
+) -> (&'static str, Option<String>, Option<String>, Option<u64>) {
     match o {
         Outcome::Fixed(f) => {
             let reason = (f.status != Status::Ok).then(|| f.status.reason());

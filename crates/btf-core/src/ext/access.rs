@@ -383,7 +383,7 @@ impl<'a> AccessSpec<'a> {
         access: &[u8],
         kind: SpecKind,
     ) -> Result<AccessSpec<'a>, AccessError> {
-        let raw = parse_indices(access)?;
+        let raw = parse_access_indices(access)?;
         if root.is_void() {
             return Err(AccessError::VoidRoot);
         }
@@ -706,8 +706,16 @@ fn write_name(f: &mut fmt::Formatter<'_>, name: &[u8], index: u32) -> fmt::Resul
 /// this module has always exported.
 pub type RootName<'a> = TypeName<'a>;
 
-/// Splits and checks the indices, bounding work by the string's length.
-fn parse_indices(access: &[u8]) -> Result<Vec<u32>, AccessError> {
+/// Splits an access string into its indices without looking at any BTF:
+/// each part must be decimal digits with a value of at most
+/// [`MAX_ACCESS_INDEX`], and there may be at most [`MAX_ACCESS_LEN`] parts.
+/// The part count is checked first, which bounds the work by the string's
+/// length. Errors are [`AccessError::Empty`], [`AccessError::TooLong`],
+/// [`AccessError::NotANumber`] and [`AccessError::IndexTooLarge`].
+///
+/// This is the string grammar [`AccessSpec::parse`] uses; it is public for
+/// callers that walk the types themselves (the CO-RE relocation engine).
+pub fn parse_access_indices(access: &[u8]) -> Result<Vec<u32>, AccessError> {
     if access.is_empty() {
         return Err(AccessError::Empty);
     }

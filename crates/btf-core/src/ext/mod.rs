@@ -11,8 +11,8 @@ mod func_info;
 mod line_info;
 
 pub use access::{
-    AccessError, AccessSpec, AccessStep, KindName, RootName, SpecKind, SpecPath, MAX_ACCESS_INDEX,
-    MAX_ACCESS_LEN,
+    parse_access_indices, AccessError, AccessSpec, AccessStep, KindName, RootName, SpecKind,
+    SpecPath, MAX_ACCESS_INDEX, MAX_ACCESS_LEN,
 };
 pub use core_relo::{CoreRelo, CoreReloKind};
 pub use func_info::FuncInfo;
