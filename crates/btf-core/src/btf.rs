@@ -1,7 +1,7 @@
 //! [`Btf`]: a parsed, validated, read-only view of one BTF blob.
 
 use crate::header::{detect_endian, Header, Layout};
-use crate::types::{RefSlot, Type, TypeData, INFO_KIND_MASK, INFO_VLEN_MASK};
+use crate::types::{RefSlot, Type, TypeData, INFO_VLEN_MASK};
 use crate::{Endian, Error, Kind, Result, StrOffset, Strings, TypeId};
 
 /// Size of the common prefix of every type record.
@@ -104,7 +104,7 @@ impl<'a> Btf<'a> {
                     end: abs + types.len(),
                 });
             };
-            let kind = Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8);
+            let kind = Kind::from_info(info);
             let vlen = info & INFO_VLEN_MASK;
             let trailing = match kind.trailing_size(vlen) {
                 Some(n) => n,
@@ -170,7 +170,7 @@ impl<'a> Btf<'a> {
             let rec = types.get(start as usize..end).unwrap_or_default();
             let rest = rec.get(PREFIX..).unwrap_or_default();
             let info = word(rec, 4);
-            let kind = Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8);
+            let kind = Kind::from_info(info);
             ok &= word(rec, 0) < str_total;
             if kind.has_type_ref() {
                 ok &= word(rec, 8) <= last;
@@ -413,7 +413,7 @@ impl<'a> Btf<'a> {
             let info = e.read_u32(types, off + 4).unwrap_or(0);
             (
                 TypeId(self.first_id + i as u32),
-                Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8),
+                Kind::from_info(info),
                 StrOffset(name_off),
             )
         })

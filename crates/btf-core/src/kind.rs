@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::types::INFO_KIND_MASK;
+
 /// The kind of a BTF type record.
 ///
 /// `Display` prints bpftool's spelling (`FUNC_PROTO`, `UNKNOWN` for kinds
@@ -84,6 +86,16 @@ impl Kind {
             1..=19 => Kind::ALL[raw as usize - 1],
             other => Kind::Unknown(other),
         }
+    }
+
+    /// The kind stored in a record's `info` word (bits 24–30, see
+    /// [`INFO_KIND_MASK`]); the vlen and kind flag bits are ignored.
+    ///
+    /// Every reader of raw records goes through here, so the bit layout is
+    /// written down once.
+    #[inline]
+    pub fn from_info(info: u32) -> Kind {
+        Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8)
     }
 
     /// The kind number stored in `info`.
@@ -208,5 +220,23 @@ impl Kind {
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_info_reads_only_the_kind_bits() {
+        for k in Kind::ALL {
+            let raw = u32::from(k.to_raw()) << 24;
+            assert_eq!(Kind::from_info(raw), k);
+            // The kind flag and a full vlen do not leak into the kind.
+            assert_eq!(Kind::from_info(1 << 31 | raw | 0x00ff_ffff), k);
+        }
+        assert_eq!(Kind::from_info(0), Kind::Unknown(0));
+        assert_eq!(Kind::from_info(0x7f << 24), Kind::Unknown(0x7f));
+        assert_eq!(Kind::from_info(0xff << 24), Kind::Unknown(0x7f));
     }
 }

@@ -10,7 +10,7 @@
 
 use super::{Body, BtfBuilder, OwnedType, StringTable};
 use crate::header::{HEADER_LEN, MAGIC};
-use crate::types::{Array, Linkage, Member, Param, VarSecinfo, INFO_KIND_MASK, INFO_VLEN_MASK};
+use crate::types::{Array, Linkage, Member, Param, VarSecinfo, INFO_VLEN_MASK};
 use crate::{Btf, Endian, Error, Kind, Result, StrOffset, TypeId};
 
 /// Types in wire layout plus a string table. Ids are assigned in insertion
@@ -112,7 +112,7 @@ impl PackedBtf {
         match record_len(info) {
             Some(n) if n == w.len() => {}
             Some(n) => return fail(format!("{}-word record, its kind needs {n}", w.len())),
-            None => return fail(format!("unknown kind {}", (info >> 24) & INFO_KIND_MASK)),
+            None => return fail(format!("unknown kind {}", Kind::from_info(info).to_raw())),
         }
         let Ok(at) = u32::try_from(self.words.len()) else {
             return fail("more than 2^32 words of types".into());
@@ -217,7 +217,7 @@ impl PackedBtf {
     pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
         self.offs
             .iter()
-            .map(|&o| kind_of(self.words[o as usize + 1]))
+            .map(|&o| Kind::from_info(self.words[o as usize + 1]))
     }
 
     /// Unpacks into a [`BtfBuilder`] with the same ids, strings and bytes.
@@ -335,12 +335,6 @@ pub(crate) fn body_fits(kind: Kind, body: &Body) -> bool {
     }
 }
 
-/// The kind encoded in an `info` word.
-#[inline]
-pub(crate) fn kind_of(info: u32) -> Kind {
-    Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8)
-}
-
 /// The number of words of a record of `kind` with `vlen` entries; `None`
 /// for unknown kinds.
 #[inline]
@@ -362,7 +356,7 @@ pub(crate) fn record_words(kind: Kind, vlen: u32) -> Option<usize> {
 /// kinds btfkit does not know.
 #[inline]
 pub fn record_len(info: u32) -> Option<usize> {
-    record_words(kind_of(info), info & INFO_VLEN_MASK)
+    record_words(Kind::from_info(info), info & INFO_VLEN_MASK)
 }
 
 /// Calls `f` on every type-id word of the record `w` (whose length fits its
@@ -370,7 +364,7 @@ pub fn record_len(info: u32) -> Option<usize> {
 /// element then index, members, parameters, section entries.
 #[inline]
 pub fn for_each_ref_word(w: &mut [u32], mut f: impl FnMut(&mut u32)) {
-    let kind = kind_of(w[1]);
+    let kind = Kind::from_info(w[1]);
     if kind.has_type_ref() {
         f(&mut w[2]);
     }
@@ -395,7 +389,7 @@ pub fn for_each_name_word<E>(
     mut f: impl FnMut(&mut u32) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
     f(&mut w[0])?;
-    match kind_of(w[1]) {
+    match Kind::from_info(w[1]) {
         Kind::Struct | Kind::Union | Kind::Enum64 => {
             w[3..].chunks_exact_mut(3).try_for_each(|m| f(&mut m[0]))
         }
@@ -407,7 +401,7 @@ pub fn for_each_name_word<E>(
 /// The [`OwnedType`] a record (of a known kind, with a fitting length)
 /// encodes.
 pub(crate) fn decode(w: &[u32]) -> OwnedType {
-    let kind = kind_of(w[1]);
+    let kind = Kind::from_info(w[1]);
     let kflag = w[1] >> 31 != 0;
     let vlen = w[1] & INFO_VLEN_MASK;
     let tail = &w[3..];
