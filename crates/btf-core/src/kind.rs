@@ -161,13 +161,25 @@ impl Kind {
     /// Bytes a record of this kind takes after the 12-byte common prefix,
     /// for `vlen` entries; `None` for unknown kinds (the layout section must
     /// size them).
+    #[inline]
     pub fn trailing_size(self, vlen: u32) -> Option<u64> {
+        self.trailing_words(vlen).map(|n| 4 * n)
+    }
+
+    /// Words (4 bytes each) a record of this kind takes after the 3-word
+    /// common prefix, for `vlen` entries; `None` for unknown kinds.
+    ///
+    /// The one table of record sizes: [`trailing_size`](Kind::trailing_size)
+    /// and the packed writer's `record_words` derive from it. Every BTF
+    /// record is a whole number of words, so words lose nothing.
+    #[inline]
+    pub(crate) fn trailing_words(self, vlen: u32) -> Option<u64> {
         let vlen = u64::from(vlen);
         Some(match self {
-            Kind::Int | Kind::Var | Kind::DeclTag => 4,
-            Kind::Array => 12,
-            Kind::Struct | Kind::Union | Kind::Datasec | Kind::Enum64 => 12 * vlen,
-            Kind::Enum | Kind::FuncProto => 8 * vlen,
+            Kind::Int | Kind::Var | Kind::DeclTag => 1,
+            Kind::Array => 3,
+            Kind::Struct | Kind::Union | Kind::Datasec | Kind::Enum64 => 3 * vlen,
+            Kind::Enum | Kind::FuncProto => 2 * vlen,
             Kind::Ptr
             | Kind::Fwd
             | Kind::Typedef
@@ -238,5 +250,30 @@ mod tests {
         assert_eq!(Kind::from_info(0), Kind::Unknown(0));
         assert_eq!(Kind::from_info(0x7f << 24), Kind::Unknown(0x7f));
         assert_eq!(Kind::from_info(0xff << 24), Kind::Unknown(0x7f));
+    }
+
+    #[test]
+    fn trailing_size_is_trailing_words_in_bytes() {
+        // Sizes from the kernel's btf.h, for a vlen of 2.
+        let bytes = [
+            (Kind::Int, 4),
+            (Kind::Ptr, 0),
+            (Kind::Array, 12),
+            (Kind::Struct, 24),
+            (Kind::Enum, 16),
+            (Kind::FuncProto, 16),
+            (Kind::Var, 4),
+            (Kind::Datasec, 24),
+            (Kind::DeclTag, 4),
+            (Kind::Enum64, 24),
+        ];
+        for (k, n) in bytes {
+            assert_eq!(k.trailing_size(2), Some(n), "{k}");
+        }
+        for k in Kind::ALL {
+            let words = k.trailing_words(u32::MAX).unwrap();
+            assert_eq!(k.trailing_size(u32::MAX), Some(4 * words), "{k}");
+        }
+        assert_eq!(Kind::Unknown(20).trailing_size(1), None);
     }
 }

@@ -339,17 +339,9 @@ pub(crate) fn body_fits(kind: Kind, body: &Body) -> bool {
 /// for unknown kinds.
 #[inline]
 pub(crate) fn record_words(kind: Kind, vlen: u32) -> Option<usize> {
-    let vlen = vlen as usize;
-    Some(
-        3 + match kind {
-            Kind::Int | Kind::Var | Kind::DeclTag => 1,
-            Kind::Array => 3,
-            Kind::Struct | Kind::Union | Kind::Datasec | Kind::Enum64 => 3 * vlen,
-            Kind::Enum | Kind::FuncProto => 2 * vlen,
-            Kind::Unknown(_) => return None,
-            _ => 0,
-        },
-    )
+    // Callers pass a vlen of at most 24 bits, so at most 3 * 2^24 + 3
+    // words: the cast loses nothing even with a 32-bit usize.
+    kind.trailing_words(vlen).map(|n| 3 + n as usize)
 }
 
 /// The number of words of a record whose `info` word is `info`; `None` for
