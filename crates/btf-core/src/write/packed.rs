@@ -355,19 +355,70 @@ pub fn record_len(info: u32) -> Option<usize> {
 /// kind, see [`record_len`]), in record order: the prefix's type, array
 /// element then index, members, parameters, section entries.
 #[inline]
-pub fn for_each_ref_word(w: &mut [u32], mut f: impl FnMut(&mut u32)) {
-    let kind = Kind::from_info(w[1]);
+pub fn for_each_ref_word(w: &mut [u32], f: impl FnMut(&mut u32)) {
+    walk_ref_words(Kind::from_info(w[1]), w, f);
+}
+
+/// The words of one record, shared or exclusive, in whatever form they are
+/// stored, handed to a visitor `F`. It lets [`walk_ref_words`] be the one
+/// place that knows which words of a record are type ids, for writers
+/// ([`for_each_ref_word`]), readers that hold the words shared (the dedup
+/// scan, which runs on several threads at once) and the parser's checks on
+/// raw bytes alike.
+///
+/// The entry stride is a const generic so that each walk compiles to the
+/// same constant-stride `chunks_exact` loop it would be written as by hand:
+/// the dedup scan runs this over millions of records.
+pub(crate) trait RecordWords<F> {
+    /// Calls `f` on word `i` of the record (0 is `name_off`, 1 `info`); the
+    /// record is long enough for its kind.
+    fn visit(&mut self, i: usize, f: &mut F);
+
+    /// Calls `f` on word `at` of each `N`-word entry after the 3-word prefix.
+    fn visit_entries<const N: usize>(&mut self, at: usize, f: &mut F);
+}
+
+impl<F: FnMut(u32)> RecordWords<F> for &[u32] {
+    #[inline]
+    fn visit(&mut self, i: usize, f: &mut F) {
+        f(self[i]);
+    }
+
+    #[inline]
+    fn visit_entries<const N: usize>(&mut self, at: usize, f: &mut F) {
+        self[3..].chunks_exact(N).for_each(|e| f(e[at]));
+    }
+}
+
+impl<F: FnMut(&mut u32)> RecordWords<F> for &mut [u32] {
+    #[inline]
+    fn visit(&mut self, i: usize, f: &mut F) {
+        f(&mut self[i]);
+    }
+
+    #[inline]
+    fn visit_entries<const N: usize>(&mut self, at: usize, f: &mut F) {
+        self[3..].chunks_exact_mut(N).for_each(|e| f(&mut e[at]));
+    }
+}
+
+/// Calls `f` on every type-id word of the record `r` of kind `kind`, in
+/// record order: the prefix's type, array element then index, members,
+/// parameters, section entries. Unknown kinds have none.
+#[inline]
+pub(crate) fn walk_ref_words<F, R: RecordWords<F>>(kind: Kind, mut r: R, mut f: F) {
+    let f = &mut f;
     if kind.has_type_ref() {
-        f(&mut w[2]);
+        r.visit(2, f);
     }
     match kind {
         Kind::Array => {
-            f(&mut w[3]);
-            f(&mut w[4]);
+            r.visit(3, f);
+            r.visit(4, f);
         }
-        Kind::Struct | Kind::Union => w[3..].chunks_exact_mut(3).for_each(|m| f(&mut m[1])),
-        Kind::FuncProto => w[3..].chunks_exact_mut(2).for_each(|p| f(&mut p[1])),
-        Kind::Datasec => w[3..].chunks_exact_mut(3).for_each(|v| f(&mut v[0])),
+        Kind::Struct | Kind::Union => r.visit_entries::<3>(1, f),
+        Kind::FuncProto => r.visit_entries::<2>(1, f),
+        Kind::Datasec => r.visit_entries::<3>(0, f),
         _ => {}
     }
 }
@@ -492,5 +543,44 @@ mod tests {
             assert_eq!(packed.write(e).unwrap(), b.write(e).unwrap());
         }
         assert_eq!(packed.to_builder().types(), b.types());
+    }
+
+    #[test]
+    fn shared_and_exclusive_walks_see_the_same_refs() {
+        let mut b = BtfBuilder::new();
+        let int = b.add_int("int", 4, INT_SIGNED, 32);
+        let p = b.add(OwnedType::ptr(int));
+        b.add_composite(false, "s", 8, &[("a", int, 0, 0), ("b", p, 32, 0)]);
+        let proto = b.add_func_proto(int, &[("a", p), ("b", int)]);
+        b.add_func("f", proto, Linkage::Global);
+        let v = b.add_var("v", int, Linkage::Static);
+        b.add_datasec(
+            ".data",
+            4,
+            vec![VarSecinfo {
+                type_id: v,
+                offset: 0,
+                size: 4,
+            }],
+        );
+        let arr = b.add(OwnedType::array(p, int, 3));
+        let mut packed = PackedBtf::from_builder(&b).unwrap();
+        for id in 1..=packed.len() as u32 {
+            let w = packed.record_mut(TypeId(id)).unwrap();
+            let mut shared = Vec::new();
+            walk_ref_words(Kind::from_info(w[1]), &*w, |r: u32| shared.push(r));
+            let mut exclusive = Vec::new();
+            for_each_ref_word(w, |r| exclusive.push(*r));
+            assert_eq!(shared, exclusive, "type {id}");
+        }
+        // Spot checks of the layout itself: array element then index,
+        // prototype return then parameters.
+        let refs = |p: &mut PackedBtf, id: TypeId| {
+            let mut out = Vec::new();
+            for_each_ref_word(p.record_mut(id).unwrap(), |r| out.push(TypeId(*r)));
+            out
+        };
+        assert_eq!(refs(&mut packed, arr), [p, int]);
+        assert_eq!(refs(&mut packed, proto), [int, p, int]);
     }
 }
