@@ -12,7 +12,7 @@ mod strings;
 
 pub use owned::{Body, OwnedType};
 pub(crate) use packed::{
-    body_fits, decode, encode_words, record_words, walk_ref_words, RecordWords,
+    body_fits, decode, encode_words, push_words, record_words, walk_ref_words, RecordWords,
 };
 pub use packed::{for_each_name_word, for_each_ref_word, record_len, PackedBtf};
 pub use strings::StringTable;

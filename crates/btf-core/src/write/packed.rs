@@ -268,14 +268,31 @@ impl PackedBtf {
 }
 
 /// Appends the record `t` encodes to (as type `id`, for errors) to `w`.
+///
+/// Only records of known kinds whose body fits: the packed form has no
+/// room for an unknown kind's bytes.
 pub(crate) fn encode_words(w: &mut Vec<u32>, t: &OwnedType, id: TypeId) -> Result<()> {
-    let fail = |what: String| Err(Error::Write { id, what });
     if !body_fits(t.kind, &t.body) {
-        return fail(format!("{} record with a mismatched body", t.kind));
+        return Err(Error::Write {
+            id,
+            what: format!("{} record with a mismatched body", t.kind),
+        });
     }
+    push_words(w, t, id)
+}
+
+/// Appends the words of `t`'s record (as type `id`, for errors) to `w`,
+/// whatever its body: the one encoder of records, which the byte writer
+/// ([`BtfBuilder::write`]) shares. A [`Body::Unknown`]'s data are bytes,
+/// not words; only its 3-word prefix is pushed, and the caller appends the
+/// bytes.
+pub(crate) fn push_words(w: &mut Vec<u32>, t: &OwnedType, id: TypeId) -> Result<()> {
     let vlen = t.vlen();
     if vlen > INFO_VLEN_MASK {
-        return fail(format!("vlen {vlen} does not fit in 24 bits"));
+        return Err(Error::Write {
+            id,
+            what: format!("vlen {vlen} does not fit in 24 bits"),
+        });
     }
     let info = u32::from(t.kflag) << 31 | u32::from(t.kind.to_raw() & 0x7f) << 24 | vlen;
     w.extend_from_slice(&[t.name.0, info, t.size_or_type]);
@@ -543,6 +560,35 @@ mod tests {
             assert_eq!(packed.write(e).unwrap(), b.write(e).unwrap());
         }
         assert_eq!(packed.to_builder().types(), b.types());
+    }
+
+    #[test]
+    fn byte_writer_keeps_what_packed_refuses() {
+        // The byte writer shares push_words but not the body check:
+        // unknown kinds keep their bytes, and a body that does not fit its
+        // kind is written as it is, as before the two encoders were merged.
+        let mut b = BtfBuilder::new();
+        let odd = OwnedType {
+            body: Body::Int(7),
+            ..OwnedType::ptr(TypeId(0))
+        };
+        b.add(odd.clone());
+        b.add(OwnedType {
+            name: StrOffset(0),
+            kind: Kind::Unknown(20),
+            kflag: true,
+            size_or_type: 5,
+            body: Body::Unknown {
+                vlen: 1,
+                data: vec![1, 2, 3, 4],
+            },
+        });
+        let blob = b.write(Endian::Big).unwrap();
+        let words: [u32; 7] = [0, 2 << 24, 0, 7, 0, 1 << 31 | 20 << 24 | 1, 5];
+        let mut want: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+        want.extend_from_slice(&[1, 2, 3, 4]);
+        assert_eq!(&blob[HEADER_LEN as usize..][..want.len()], &want[..]);
+        assert!(PackedBtf::new().add(&odd).is_err());
     }
 
     #[test]
