@@ -1,7 +1,8 @@
 //! [`Btf`]: a parsed, validated, read-only view of one BTF blob.
 
 use crate::header::{detect_endian, Header, Layout};
-use crate::types::{RefSlot, Type, TypeData, INFO_KIND_MASK, INFO_VLEN_MASK};
+use crate::types::{RefSlot, Type, TypeData, INFO_VLEN_MASK};
+use crate::write::{walk_ref_words, RecordWords};
 use crate::{Endian, Error, Kind, Result, StrOffset, Strings, TypeId};
 
 /// Size of the common prefix of every type record.
@@ -104,7 +105,7 @@ impl<'a> Btf<'a> {
                     end: abs + types.len(),
                 });
             };
-            let kind = Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8);
+            let kind = Kind::from_info(info);
             let vlen = info & INFO_VLEN_MASK;
             let trailing = match kind.trailing_size(vlen) {
                 Some(n) => n,
@@ -170,34 +171,18 @@ impl<'a> Btf<'a> {
             let rec = types.get(start as usize..end).unwrap_or_default();
             let rest = rec.get(PREFIX..).unwrap_or_default();
             let info = word(rec, 4);
-            let kind = Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8);
+            let kind = Kind::from_info(info);
             ok &= word(rec, 0) < str_total;
-            if kind.has_type_ref() {
-                ok &= word(rec, 8) <= last;
-            }
+            walk_ref_words(kind, RawRecord { bytes: rec, e }, |r: u32| ok &= r <= last);
+            // Member, enumerator and parameter names (the words
+            // for_each_name_word visits in packed records). Constant
+            // strides, so each loop needs no division.
+            let mut name_ok = |v: &[u8]| ok &= word(v, 0) < str_total;
             match kind {
-                Kind::Array => ok &= word(rest, 0) <= last && word(rest, 4) <= last,
-                Kind::Struct | Kind::Union => {
-                    for m in rest.chunks_exact(12) {
-                        ok &= word(m, 0) < str_total && word(m, 4) <= last;
-                    }
+                Kind::Struct | Kind::Union | Kind::Enum64 => {
+                    rest.chunks_exact(12).for_each(&mut name_ok);
                 }
-                Kind::Enum | Kind::FuncProto => {
-                    let is_proto = kind == Kind::FuncProto;
-                    for v in rest.chunks_exact(8) {
-                        ok &= word(v, 0) < str_total && (!is_proto || word(v, 4) <= last);
-                    }
-                }
-                Kind::Enum64 => {
-                    for v in rest.chunks_exact(12) {
-                        ok &= word(v, 0) < str_total;
-                    }
-                }
-                Kind::Datasec => {
-                    for v in rest.chunks_exact(12) {
-                        ok &= word(v, 0) <= last;
-                    }
-                }
+                Kind::Enum | Kind::FuncProto => rest.chunks_exact(8).for_each(&mut name_ok),
                 _ => {}
             }
         }
@@ -413,7 +398,7 @@ impl<'a> Btf<'a> {
             let info = e.read_u32(types, off + 4).unwrap_or(0);
             (
                 TypeId(self.first_id + i as u32),
-                Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8),
+                Kind::from_info(info),
                 StrOffset(name_off),
             )
         })
@@ -466,6 +451,36 @@ impl<'a> Btf<'a> {
             id,
             what: "type chain deeper than 64 (a loop?)",
         })
+    }
+}
+
+/// One undecoded record in the blob's byte order, for
+/// [`walk_ref_words`]: words that do not fit read as 0, as the quick check
+/// in [`Btf::refs_in_range`] reads them.
+struct RawRecord<'a> {
+    bytes: &'a [u8],
+    e: Endian,
+}
+
+impl RawRecord<'_> {
+    #[inline]
+    fn word(b: &[u8], e: Endian, i: usize) -> u32 {
+        e.read_u32(b, 4 * i).unwrap_or(0)
+    }
+}
+
+impl<F: FnMut(u32)> RecordWords<F> for RawRecord<'_> {
+    #[inline]
+    fn visit(&mut self, i: usize, f: &mut F) {
+        f(RawRecord::word(self.bytes, self.e, i));
+    }
+
+    #[inline]
+    fn visit_entries<const N: usize>(&mut self, at: usize, f: &mut F) {
+        let rest = self.bytes.get(PREFIX..).unwrap_or_default();
+        for entry in rest.chunks_exact(4 * N) {
+            f(RawRecord::word(entry, self.e, at));
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::types::INFO_KIND_MASK;
+
 /// The kind of a BTF type record.
 ///
 /// `Display` prints bpftool's spelling (`FUNC_PROTO`, `UNKNOWN` for kinds
@@ -86,6 +88,16 @@ impl Kind {
         }
     }
 
+    /// The kind stored in a record's `info` word (bits 24–30, see
+    /// [`INFO_KIND_MASK`]); the vlen and kind flag bits are ignored.
+    ///
+    /// Every reader of raw records goes through here, so the bit layout is
+    /// written down once.
+    #[inline]
+    pub fn from_info(info: u32) -> Kind {
+        Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8)
+    }
+
     /// The kind number stored in `info`.
     pub fn to_raw(self) -> u8 {
         match self {
@@ -149,13 +161,25 @@ impl Kind {
     /// Bytes a record of this kind takes after the 12-byte common prefix,
     /// for `vlen` entries; `None` for unknown kinds (the layout section must
     /// size them).
+    #[inline]
     pub fn trailing_size(self, vlen: u32) -> Option<u64> {
+        self.trailing_words(vlen).map(|n| 4 * n)
+    }
+
+    /// Words (4 bytes each) a record of this kind takes after the 3-word
+    /// common prefix, for `vlen` entries; `None` for unknown kinds.
+    ///
+    /// The one table of record sizes: [`trailing_size`](Kind::trailing_size)
+    /// and the packed writer's `record_words` derive from it. Every BTF
+    /// record is a whole number of words, so words lose nothing.
+    #[inline]
+    pub(crate) fn trailing_words(self, vlen: u32) -> Option<u64> {
         let vlen = u64::from(vlen);
         Some(match self {
-            Kind::Int | Kind::Var | Kind::DeclTag => 4,
-            Kind::Array => 12,
-            Kind::Struct | Kind::Union | Kind::Datasec | Kind::Enum64 => 12 * vlen,
-            Kind::Enum | Kind::FuncProto => 8 * vlen,
+            Kind::Int | Kind::Var | Kind::DeclTag => 1,
+            Kind::Array => 3,
+            Kind::Struct | Kind::Union | Kind::Datasec | Kind::Enum64 => 3 * vlen,
+            Kind::Enum | Kind::FuncProto => 2 * vlen,
             Kind::Ptr
             | Kind::Fwd
             | Kind::Typedef
@@ -208,5 +232,48 @@ impl Kind {
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_info_reads_only_the_kind_bits() {
+        for k in Kind::ALL {
+            let raw = u32::from(k.to_raw()) << 24;
+            assert_eq!(Kind::from_info(raw), k);
+            // The kind flag and a full vlen do not leak into the kind.
+            assert_eq!(Kind::from_info(1 << 31 | raw | 0x00ff_ffff), k);
+        }
+        assert_eq!(Kind::from_info(0), Kind::Unknown(0));
+        assert_eq!(Kind::from_info(0x7f << 24), Kind::Unknown(0x7f));
+        assert_eq!(Kind::from_info(0xff << 24), Kind::Unknown(0x7f));
+    }
+
+    #[test]
+    fn trailing_size_is_trailing_words_in_bytes() {
+        // Sizes from the kernel's btf.h, for a vlen of 2.
+        let bytes = [
+            (Kind::Int, 4),
+            (Kind::Ptr, 0),
+            (Kind::Array, 12),
+            (Kind::Struct, 24),
+            (Kind::Enum, 16),
+            (Kind::FuncProto, 16),
+            (Kind::Var, 4),
+            (Kind::Datasec, 24),
+            (Kind::DeclTag, 4),
+            (Kind::Enum64, 24),
+        ];
+        for (k, n) in bytes {
+            assert_eq!(k.trailing_size(2), Some(n), "{k}");
+        }
+        for k in Kind::ALL {
+            let words = k.trailing_words(u32::MAX).unwrap();
+            assert_eq!(k.trailing_size(u32::MAX), Some(4 * words), "{k}");
+        }
+        assert_eq!(Kind::Unknown(20).trailing_size(1), None);
     }
 }

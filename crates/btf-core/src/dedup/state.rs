@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::par;
 use super::table::Table;
 use crate::types::INFO_VLEN_MASK;
-use crate::write::{encode_words, kind_of, record_words, OwnedType};
+use crate::write::{encode_words, record_words, walk_ref_words, OwnedType};
 use crate::{Btf, Error, Kind, Result, StrOffset, TypeId};
 
 /// Where a type stands in the canonical map.
@@ -49,7 +49,7 @@ impl<'a> Rec<'a> {
 
     #[inline]
     pub(super) fn kind(self) -> Kind {
-        kind_of(self.w[1])
+        Kind::from_info(self.w[1])
     }
 
     #[inline]
@@ -235,7 +235,7 @@ impl State {
             kinds: Vec::with_capacity(total),
         };
         state.map[0] = 0;
-        state.kinds.push(kind_of(0));
+        state.kinds.push(Kind::from_info(0));
         state.check_range(1..total)?;
         Ok(state)
     }
@@ -441,11 +441,11 @@ fn scan(
         let id = TypeId(i as u32);
         let (at, end) = (offs[i] as usize, offs[i + 1] as usize);
         let info = words.get(at + 1).copied().unwrap_or(0);
-        let kind = kind_of(info);
+        let kind = Kind::from_info(info);
         out.kinds.push(kind);
         if i >= start {
             let Some(len) = record_words(kind, info & INFO_VLEN_MASK) else {
-                let raw = ((info >> 24) & crate::types::INFO_KIND_MASK) as u8;
+                let raw = kind.to_raw();
                 out.bad_len = Some(error(
                     id,
                     format!("unknown kind {raw} cannot be deduplicated"),
@@ -460,26 +460,14 @@ fn scan(
         if out.bad_ref.is_some() {
             continue;
         }
-        let w = &words[at..end];
         let mut bad = None;
-        let mut check = |r: u32| {
+        // The walk behind for_each_ref_word, on shared words: inlined into
+        // the same chunks_exact loops this scan had written out.
+        walk_ref_words(kind, &words[at..end], |r: u32| {
             if r as usize >= total {
                 bad = Some(r);
             }
-        };
-        if kind.has_type_ref() {
-            check(w[2]);
-        }
-        match kind {
-            Kind::Array => {
-                check(w[3]);
-                check(w[4]);
-            }
-            Kind::Struct | Kind::Union => w[3..].chunks_exact(3).for_each(|m| check(m[1])),
-            Kind::FuncProto => w[3..].chunks_exact(2).for_each(|p| check(p[1])),
-            Kind::Datasec => w[3..].chunks_exact(3).for_each(|v| check(v[0])),
-            _ => {}
-        }
+        });
         if let Some(bad) = bad {
             out.bad_ref = Some((id, bad));
         }

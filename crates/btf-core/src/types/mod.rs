@@ -223,7 +223,7 @@ impl<'a> Type<'a> {
 
     /// The record's kind.
     pub fn kind(&self) -> Kind {
-        Kind::from_raw(((self.info >> 24) & INFO_KIND_MASK) as u8)
+        Kind::from_info(self.info)
     }
 
     /// Number of trailing entries (members, values, parameters, variables);

@@ -1,9 +1,8 @@
 //! Encoding a [`BtfBuilder`] into bytes.
 
-use super::{Body, BtfBuilder, OwnedType};
+use super::{push_words, Body, BtfBuilder, OwnedType};
 use crate::header::MAGIC;
-use crate::types::INFO_VLEN_MASK;
-use crate::{Endian, Error, Result, TypeId};
+use crate::{Endian, Result, TypeId};
 
 struct Out {
     buf: Vec<u8>,
@@ -21,8 +20,9 @@ pub(super) fn write(b: &BtfBuilder, endian: Endian) -> Result<Vec<u8>> {
         buf: Vec::with_capacity(b.types.len() * 24),
         e: endian,
     };
+    let mut words = Vec::new();
     for (i, t) in b.types.iter().enumerate() {
-        encode_type(&mut types, t, TypeId(b.first_id + i as u32))?;
+        encode_type(&mut types, &mut words, t, TypeId(b.first_id + i as u32))?;
     }
     let layout: &[u8] = b.layout.as_deref().unwrap_or(&[]);
     let strings = b.strings.as_bytes();
@@ -50,62 +50,18 @@ pub(super) fn write(b: &BtfBuilder, endian: Endian) -> Result<Vec<u8>> {
     Ok(out.buf)
 }
 
-fn encode_type(out: &mut Out, t: &OwnedType, id: TypeId) -> Result<()> {
-    let vlen = t.vlen();
-    if vlen > INFO_VLEN_MASK {
-        return Err(Error::Write {
-            id,
-            what: format!("vlen {vlen} does not fit in 24 bits"),
-        });
+/// Appends the record of `t` (as type `id`, for errors) in `out`'s byte
+/// order: the words [`push_words`] gives, each in that order, then an
+/// unknown kind's bytes as they are. `words` is scratch space, reused
+/// across records so that this allocates only as it grows.
+fn encode_type(out: &mut Out, words: &mut Vec<u32>, t: &OwnedType, id: TypeId) -> Result<()> {
+    words.clear();
+    push_words(words, t, id)?;
+    for &w in words.iter() {
+        out.u32(w);
     }
-    let info = u32::from(t.kflag) << 31 | u32::from(t.kind.to_raw() & 0x7f) << 24 | vlen;
-    out.u32(t.name.0);
-    out.u32(info);
-    out.u32(t.size_or_type);
-    match &t.body {
-        Body::None | Body::Func(_) => {}
-        Body::Int(raw) => out.u32(*raw),
-        Body::Array(a) => {
-            out.u32(a.elem_type.0);
-            out.u32(a.index_type.0);
-            out.u32(a.nelems);
-        }
-        Body::Members(ms) => {
-            for m in ms {
-                out.u32(m.name.0);
-                out.u32(m.type_id.0);
-                out.u32(m.raw_offset);
-            }
-        }
-        Body::Enum(vs) => {
-            for (n, v) in vs {
-                out.u32(n.0);
-                out.u32(*v);
-            }
-        }
-        Body::Enum64(vs) => {
-            for (n, v) in vs {
-                out.u32(n.0);
-                out.u32(*v as u32);
-                out.u32((*v >> 32) as u32);
-            }
-        }
-        Body::Params(ps) => {
-            for p in ps {
-                out.u32(p.name.0);
-                out.u32(p.type_id.0);
-            }
-        }
-        Body::Var(l) => out.u32(l.to_raw()),
-        Body::Datasec(vs) => {
-            for v in vs {
-                out.u32(v.type_id.0);
-                out.u32(v.offset);
-                out.u32(v.size);
-            }
-        }
-        Body::DeclTag(idx) => out.u32(*idx as u32),
-        Body::Unknown { data, .. } => out.buf.extend_from_slice(data),
+    if let Body::Unknown { data, .. } = &t.body {
+        out.buf.extend_from_slice(data);
     }
     Ok(())
 }

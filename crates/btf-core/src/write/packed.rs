@@ -10,7 +10,7 @@
 
 use super::{Body, BtfBuilder, OwnedType, StringTable};
 use crate::header::{HEADER_LEN, MAGIC};
-use crate::types::{Array, Linkage, Member, Param, VarSecinfo, INFO_KIND_MASK, INFO_VLEN_MASK};
+use crate::types::{Array, Linkage, Member, Param, VarSecinfo, INFO_VLEN_MASK};
 use crate::{Btf, Endian, Error, Kind, Result, StrOffset, TypeId};
 
 /// Types in wire layout plus a string table. Ids are assigned in insertion
@@ -112,7 +112,7 @@ impl PackedBtf {
         match record_len(info) {
             Some(n) if n == w.len() => {}
             Some(n) => return fail(format!("{}-word record, its kind needs {n}", w.len())),
-            None => return fail(format!("unknown kind {}", (info >> 24) & INFO_KIND_MASK)),
+            None => return fail(format!("unknown kind {}", Kind::from_info(info).to_raw())),
         }
         let Ok(at) = u32::try_from(self.words.len()) else {
             return fail("more than 2^32 words of types".into());
@@ -217,7 +217,7 @@ impl PackedBtf {
     pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
         self.offs
             .iter()
-            .map(|&o| kind_of(self.words[o as usize + 1]))
+            .map(|&o| Kind::from_info(self.words[o as usize + 1]))
     }
 
     /// Unpacks into a [`BtfBuilder`] with the same ids, strings and bytes.
@@ -268,14 +268,31 @@ impl PackedBtf {
 }
 
 /// Appends the record `t` encodes to (as type `id`, for errors) to `w`.
+///
+/// Only records of known kinds whose body fits: the packed form has no
+/// room for an unknown kind's bytes.
 pub(crate) fn encode_words(w: &mut Vec<u32>, t: &OwnedType, id: TypeId) -> Result<()> {
-    let fail = |what: String| Err(Error::Write { id, what });
     if !body_fits(t.kind, &t.body) {
-        return fail(format!("{} record with a mismatched body", t.kind));
+        return Err(Error::Write {
+            id,
+            what: format!("{} record with a mismatched body", t.kind),
+        });
     }
+    push_words(w, t, id)
+}
+
+/// Appends the words of `t`'s record (as type `id`, for errors) to `w`,
+/// whatever its body: the one encoder of records, which the byte writer
+/// ([`BtfBuilder::write`]) shares. A [`Body::Unknown`]'s data are bytes,
+/// not words; only its 3-word prefix is pushed, and the caller appends the
+/// bytes.
+pub(crate) fn push_words(w: &mut Vec<u32>, t: &OwnedType, id: TypeId) -> Result<()> {
     let vlen = t.vlen();
     if vlen > INFO_VLEN_MASK {
-        return fail(format!("vlen {vlen} does not fit in 24 bits"));
+        return Err(Error::Write {
+            id,
+            what: format!("vlen {vlen} does not fit in 24 bits"),
+        });
     }
     let info = u32::from(t.kflag) << 31 | u32::from(t.kind.to_raw() & 0x7f) << 24 | vlen;
     w.extend_from_slice(&[t.name.0, info, t.size_or_type]);
@@ -335,53 +352,90 @@ pub(crate) fn body_fits(kind: Kind, body: &Body) -> bool {
     }
 }
 
-/// The kind encoded in an `info` word.
-#[inline]
-pub(crate) fn kind_of(info: u32) -> Kind {
-    Kind::from_raw(((info >> 24) & INFO_KIND_MASK) as u8)
-}
-
 /// The number of words of a record of `kind` with `vlen` entries; `None`
 /// for unknown kinds.
 #[inline]
 pub(crate) fn record_words(kind: Kind, vlen: u32) -> Option<usize> {
-    let vlen = vlen as usize;
-    Some(
-        3 + match kind {
-            Kind::Int | Kind::Var | Kind::DeclTag => 1,
-            Kind::Array => 3,
-            Kind::Struct | Kind::Union | Kind::Datasec | Kind::Enum64 => 3 * vlen,
-            Kind::Enum | Kind::FuncProto => 2 * vlen,
-            Kind::Unknown(_) => return None,
-            _ => 0,
-        },
-    )
+    // Callers pass a vlen of at most 24 bits, so at most 3 * 2^24 + 3
+    // words: the cast loses nothing even with a 32-bit usize.
+    kind.trailing_words(vlen).map(|n| 3 + n as usize)
 }
 
 /// The number of words of a record whose `info` word is `info`; `None` for
 /// kinds btfkit does not know.
 #[inline]
 pub fn record_len(info: u32) -> Option<usize> {
-    record_words(kind_of(info), info & INFO_VLEN_MASK)
+    record_words(Kind::from_info(info), info & INFO_VLEN_MASK)
 }
 
 /// Calls `f` on every type-id word of the record `w` (whose length fits its
 /// kind, see [`record_len`]), in record order: the prefix's type, array
 /// element then index, members, parameters, section entries.
 #[inline]
-pub fn for_each_ref_word(w: &mut [u32], mut f: impl FnMut(&mut u32)) {
-    let kind = kind_of(w[1]);
+pub fn for_each_ref_word(w: &mut [u32], f: impl FnMut(&mut u32)) {
+    walk_ref_words(Kind::from_info(w[1]), w, f);
+}
+
+/// The words of one record, shared or exclusive, in whatever form they are
+/// stored, handed to a visitor `F`. It lets [`walk_ref_words`] be the one
+/// place that knows which words of a record are type ids, for writers
+/// ([`for_each_ref_word`]), readers that hold the words shared (the dedup
+/// scan, which runs on several threads at once) and the parser's checks on
+/// raw bytes alike.
+///
+/// The entry stride is a const generic so that each walk compiles to the
+/// same constant-stride `chunks_exact` loop it would be written as by hand:
+/// the dedup scan runs this over millions of records.
+pub(crate) trait RecordWords<F> {
+    /// Calls `f` on word `i` of the record (0 is `name_off`, 1 `info`); the
+    /// record is long enough for its kind.
+    fn visit(&mut self, i: usize, f: &mut F);
+
+    /// Calls `f` on word `at` of each `N`-word entry after the 3-word prefix.
+    fn visit_entries<const N: usize>(&mut self, at: usize, f: &mut F);
+}
+
+impl<F: FnMut(u32)> RecordWords<F> for &[u32] {
+    #[inline]
+    fn visit(&mut self, i: usize, f: &mut F) {
+        f(self[i]);
+    }
+
+    #[inline]
+    fn visit_entries<const N: usize>(&mut self, at: usize, f: &mut F) {
+        self[3..].chunks_exact(N).for_each(|e| f(e[at]));
+    }
+}
+
+impl<F: FnMut(&mut u32)> RecordWords<F> for &mut [u32] {
+    #[inline]
+    fn visit(&mut self, i: usize, f: &mut F) {
+        f(&mut self[i]);
+    }
+
+    #[inline]
+    fn visit_entries<const N: usize>(&mut self, at: usize, f: &mut F) {
+        self[3..].chunks_exact_mut(N).for_each(|e| f(&mut e[at]));
+    }
+}
+
+/// Calls `f` on every type-id word of the record `r` of kind `kind`, in
+/// record order: the prefix's type, array element then index, members,
+/// parameters, section entries. Unknown kinds have none.
+#[inline]
+pub(crate) fn walk_ref_words<F, R: RecordWords<F>>(kind: Kind, mut r: R, mut f: F) {
+    let f = &mut f;
     if kind.has_type_ref() {
-        f(&mut w[2]);
+        r.visit(2, f);
     }
     match kind {
         Kind::Array => {
-            f(&mut w[3]);
-            f(&mut w[4]);
+            r.visit(3, f);
+            r.visit(4, f);
         }
-        Kind::Struct | Kind::Union => w[3..].chunks_exact_mut(3).for_each(|m| f(&mut m[1])),
-        Kind::FuncProto => w[3..].chunks_exact_mut(2).for_each(|p| f(&mut p[1])),
-        Kind::Datasec => w[3..].chunks_exact_mut(3).for_each(|v| f(&mut v[0])),
+        Kind::Struct | Kind::Union => r.visit_entries::<3>(1, f),
+        Kind::FuncProto => r.visit_entries::<2>(1, f),
+        Kind::Datasec => r.visit_entries::<3>(0, f),
         _ => {}
     }
 }
@@ -395,7 +449,7 @@ pub fn for_each_name_word<E>(
     mut f: impl FnMut(&mut u32) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
     f(&mut w[0])?;
-    match kind_of(w[1]) {
+    match Kind::from_info(w[1]) {
         Kind::Struct | Kind::Union | Kind::Enum64 => {
             w[3..].chunks_exact_mut(3).try_for_each(|m| f(&mut m[0]))
         }
@@ -407,7 +461,7 @@ pub fn for_each_name_word<E>(
 /// The [`OwnedType`] a record (of a known kind, with a fitting length)
 /// encodes.
 pub(crate) fn decode(w: &[u32]) -> OwnedType {
-    let kind = kind_of(w[1]);
+    let kind = Kind::from_info(w[1]);
     let kflag = w[1] >> 31 != 0;
     let vlen = w[1] & INFO_VLEN_MASK;
     let tail = &w[3..];
@@ -506,5 +560,73 @@ mod tests {
             assert_eq!(packed.write(e).unwrap(), b.write(e).unwrap());
         }
         assert_eq!(packed.to_builder().types(), b.types());
+    }
+
+    #[test]
+    fn byte_writer_keeps_what_packed_refuses() {
+        // The byte writer shares push_words but not the body check:
+        // unknown kinds keep their bytes, and a body that does not fit its
+        // kind is written as it is, as before the two encoders were merged.
+        let mut b = BtfBuilder::new();
+        let odd = OwnedType {
+            body: Body::Int(7),
+            ..OwnedType::ptr(TypeId(0))
+        };
+        b.add(odd.clone());
+        b.add(OwnedType {
+            name: StrOffset(0),
+            kind: Kind::Unknown(20),
+            kflag: true,
+            size_or_type: 5,
+            body: Body::Unknown {
+                vlen: 1,
+                data: vec![1, 2, 3, 4],
+            },
+        });
+        let blob = b.write(Endian::Big).unwrap();
+        let words: [u32; 7] = [0, 2 << 24, 0, 7, 0, 1 << 31 | 20 << 24 | 1, 5];
+        let mut want: Vec<u8> = words.iter().flat_map(|w| w.to_be_bytes()).collect();
+        want.extend_from_slice(&[1, 2, 3, 4]);
+        assert_eq!(&blob[HEADER_LEN as usize..][..want.len()], &want[..]);
+        assert!(PackedBtf::new().add(&odd).is_err());
+    }
+
+    #[test]
+    fn shared_and_exclusive_walks_see_the_same_refs() {
+        let mut b = BtfBuilder::new();
+        let int = b.add_int("int", 4, INT_SIGNED, 32);
+        let p = b.add(OwnedType::ptr(int));
+        b.add_composite(false, "s", 8, &[("a", int, 0, 0), ("b", p, 32, 0)]);
+        let proto = b.add_func_proto(int, &[("a", p), ("b", int)]);
+        b.add_func("f", proto, Linkage::Global);
+        let v = b.add_var("v", int, Linkage::Static);
+        b.add_datasec(
+            ".data",
+            4,
+            vec![VarSecinfo {
+                type_id: v,
+                offset: 0,
+                size: 4,
+            }],
+        );
+        let arr = b.add(OwnedType::array(p, int, 3));
+        let mut packed = PackedBtf::from_builder(&b).unwrap();
+        for id in 1..=packed.len() as u32 {
+            let w = packed.record_mut(TypeId(id)).unwrap();
+            let mut shared = Vec::new();
+            walk_ref_words(Kind::from_info(w[1]), &*w, |r: u32| shared.push(r));
+            let mut exclusive = Vec::new();
+            for_each_ref_word(w, |r| exclusive.push(*r));
+            assert_eq!(shared, exclusive, "type {id}");
+        }
+        // Spot checks of the layout itself: array element then index,
+        // prototype return then parameters.
+        let refs = |p: &mut PackedBtf, id: TypeId| {
+            let mut out = Vec::new();
+            for_each_ref_word(p.record_mut(id).unwrap(), |r| out.push(TypeId(*r)));
+            out
+        };
+        assert_eq!(refs(&mut packed, arr), [p, int]);
+        assert_eq!(refs(&mut packed, proto), [int, p, int]);
     }
 }
