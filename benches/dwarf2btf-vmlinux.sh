@@ -10,7 +10,8 @@
 # vmlinux) into $BTFKIT_CACHE (default ~/.cache/btfkit), outside the
 # repository, then:
 #
-#   1. wall time: hyperfine, btfkit (all cores) vs pahole -J -j2;
+#   1. wall time: hyperfine, btfkit (all cores) vs pahole -J -j2, then
+#      the same as interleaved pairs (median of the per-pair ratios);
 #   2. peak RSS: /usr/bin/time -v, same commands;
 #   3. determinism: btfkit -j1 and -j2 write the same bytes;
 #   4. the checks of tests/dwarf2btf_vmlinux.rs: the kernel loads btfkit's
@@ -57,6 +58,23 @@ hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$OUT/hyperfine.md" \
 	-n btfkit "$BTFKIT dwarf2btf $VMLINUX -o $OUT/btfkit.btf" \
 	-n "pahole -j2" "pahole -J -j2 --btf_encode_detached=$OUT/pahole.btf $VMLINUX"
 cat "$OUT/hyperfine.md"
+
+# hyperfine runs all of one command, then all of the other: on a shared VM
+# the load can change in between. Alternate them and take the ratio of each
+# pair, which cancels slow drifts.
+echo "== 1b. wall time, interleaved pairs ($RUNS): btfkit / pahole per pair"
+for i in $(seq "$RUNS"); do
+	/usr/bin/time -o "$OUT/t.b" -f %e "$BTFKIT" dwarf2btf "$VMLINUX" -o "$OUT/btfkit.btf"
+	/usr/bin/time -o "$OUT/t.p" -f %e \
+		pahole -J -j2 --btf_encode_detached="$OUT/pahole.btf" "$VMLINUX"
+	echo "$(cat "$OUT/t.b") $(cat "$OUT/t.p")"
+done | python3 -c '
+import statistics, sys
+pairs = [tuple(map(float, l.split())) for l in sys.stdin]
+r = sorted(b / p for b, p in pairs)
+print("pairs (btfkit s, pahole s):", ", ".join(f"{b:.2f}/{p:.2f}" for b, p in pairs))
+print(f"ratio median {statistics.median(r):.3f}, min {r[0]:.3f}, max {r[-1]:.3f}")
+'
 
 echo "== 2. peak RSS"
 rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | sed -n 's/.*Maximum resident set size (kbytes): //p'; }
