@@ -2,80 +2,24 @@
 //! kernel's BTF, building the name/kind index, lookups, walking and decoding
 //! every type, and the `from_btf → write` round trip.
 //!
-//! Input, first found:
-//! 1. the file named by `BTFKIT_BENCH_BTF` (raw BTF, not ELF; `.gz` is
-//!    decompressed with `gzip -dc`);
-//! 2. `/sys/kernel/btf/vmlinux`;
-//! 3. `fixtures/kernel/linux-6.1.0-56-cloud.btf.gz`, decompressed in memory
-//!    with `gzip -dc`.
+//! Input: see benches/common/mod.rs (`BTFKIT_BENCH_BTF`, else
+//! `/sys/kernel/btf/vmlinux`, else the 6.1 kernel fixture).
 //!
 //! `cargo bench --bench btf_core` measures; `cargo bench --bench btf_core --
 //! --test` and `cargo test --benches` run each routine once as a smoke test.
 //! See benches/README.md for the targets.
 
+mod common;
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use btf_core::{Btf, BtfBuilder, BtfIndex, TypeData, TypeId};
+use common::load_input;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-const SYSFS_VMLINUX: &str = "/sys/kernel/btf/vmlinux";
-const FIXTURE: &str = "fixtures/kernel/linux-6.1.0-56-cloud.btf.gz";
 /// How many names / ids the lookup benchmarks resolve per iteration.
 const LOOKUPS: usize = 1_000;
-
-/// The benchmark input: its bytes and where they came from.
-struct Input {
-    label: String,
-    bytes: Vec<u8>,
-}
-
-fn load_input() -> Input {
-    if let Some(p) = std::env::var_os("BTFKIT_BENCH_BTF") {
-        let p = PathBuf::from(p);
-        let bytes = if p.extension().is_some_and(|e| e == "gz") {
-            gunzip(&p)
-        } else {
-            std::fs::read(&p).unwrap_or_else(|e| panic!("BTFKIT_BENCH_BTF={}: {e}", p.display()))
-        };
-        return Input {
-            label: p.display().to_string(),
-            bytes,
-        };
-    }
-    // sysfs files report size 4096 in stat; fs::read copes (reads to EOF).
-    if let Ok(bytes) = std::fs::read(SYSFS_VMLINUX) {
-        if !bytes.is_empty() {
-            return Input {
-                label: SYSFS_VMLINUX.to_string(),
-                bytes,
-            };
-        }
-    }
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    Input {
-        label: format!("{} (no {SYSFS_VMLINUX})", fixture.display()),
-        bytes: gunzip(&fixture),
-    }
-}
-
-/// Decompresses a .gz file into memory with `gzip -dc`.
-fn gunzip(path: &Path) -> Vec<u8> {
-    let out = Command::new("gzip")
-        .arg("-dc")
-        .arg(path)
-        .output()
-        .unwrap_or_else(|e| panic!("running gzip -dc {}: {e}", path.display()));
-    assert!(
-        out.status.success(),
-        "gzip -dc {} failed: {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 /// Every type decoded the way a dump touches it: the kind-specific data, each
 /// member/enumerator/parameter/variable, and every name resolved. Returns a

@@ -11,15 +11,16 @@
 //! three), as `benches/core_gen.py` does for a real clang object. Each
 //! relocation patches an ALU instruction holding the local value.
 //!
-//! Target, first found: `BTFKIT_BENCH_BTF` (raw BTF; `.gz` via `gzip -dc`),
-//! `/sys/kernel/btf/vmlinux`, `fixtures/kernel/linux-6.1.0-56-cloud.btf.gz`.
+//! Target, first found (benches/common/mod.rs): `BTFKIT_BENCH_BTF` (raw
+//! BTF; `.gz` via `gzip -dc`), `/sys/kernel/btf/vmlinux`,
+//! `fixtures/kernel/linux-6.1.0-56-cloud.btf.gz`.
 //!
 //! `cargo bench --bench core_reloc` measures; `-- --test` runs each routine
 //! once. Goal: `parse+index+resolve+patch` ≤ 50 ms.
 
+mod common;
+
 use std::hint::black_box;
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use bpf_obj::Insn;
@@ -32,34 +33,6 @@ use criterion::{criterion_group, criterion_main, Criterion};
 
 const ROOTS: usize = 1_000;
 const PER_ROOT: usize = 10;
-
-fn gunzip(p: &Path) -> Vec<u8> {
-    let out = Command::new("gzip")
-        .arg("-dc")
-        .arg(p)
-        .output()
-        .expect("gzip -dc");
-    assert!(out.status.success(), "gzip -dc {}", p.display());
-    out.stdout
-}
-
-fn load_target() -> (String, Vec<u8>) {
-    if let Some(p) = std::env::var_os("BTFKIT_BENCH_BTF") {
-        let p = Path::new(&p);
-        let b = if p.extension().is_some_and(|e| e == "gz") {
-            gunzip(p)
-        } else {
-            std::fs::read(p).unwrap()
-        };
-        return (p.display().to_string(), b);
-    }
-    if let Ok(b) = std::fs::read("/sys/kernel/btf/vmlinux") {
-        return ("/sys/kernel/btf/vmlinux".into(), b);
-    }
-    let p =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/kernel/linux-6.1.0-56-cloud.btf.gz");
-    (p.display().to_string(), gunzip(&p))
-}
 
 /// The synthetic object: local BTF bytes, records, instructions.
 struct Case {
@@ -185,7 +158,10 @@ fn run(case: &Case, target_bytes: &[u8]) -> usize {
 }
 
 fn bench(c: &mut Criterion) {
-    let (label, target) = load_target();
+    let common::Input {
+        label,
+        bytes: target,
+    } = common::load_input();
     let tbtf = Btf::parse(&target).unwrap();
     let case = build_case(&tbtf);
     let n = run(&case, &target);

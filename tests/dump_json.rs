@@ -164,18 +164,14 @@ fn parse(bytes: &[u8], what: &str) -> J {
 // ---------------------------------------------------------------------------
 // Running the tools.
 
-/// Runs `btfkit dump ARGS…`.
-fn btfkit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_btfkit"))
-        .arg("dump")
-        .args(args)
-        .output()
-        .expect("run btfkit")
+/// Runs `btfkit dump ARGS…` (through the shared [`common::btfkit`]).
+fn dump(args: &[&str]) -> Output {
+    common::btfkit(std::iter::once("dump").chain(args.iter().copied()))
 }
 
-/// Runs btfkit, which must succeed, and returns stdout.
-fn btfkit_ok(args: &[&str]) -> Vec<u8> {
-    let out = btfkit(args);
+/// Runs `btfkit dump ARGS…`, which must succeed, and returns stdout.
+fn dump_ok(args: &[&str]) -> Vec<u8> {
+    let out = dump(args);
     assert!(
         out.status.success(),
         "btfkit dump {args:?} failed: {}",
@@ -384,7 +380,7 @@ fn compare_file(path: &Path, base: Option<&Path>) -> Tally {
         args.extend(["-B", b.to_str().unwrap()]);
     }
     let theirs = bpftool_json(path, base);
-    let ours = btfkit(&args);
+    let ours = dump(&args);
     if !theirs.status.success() {
         // bpftool cannot read it (no .BTF, split without base): neither can
         // we, and then stdout stays empty.
@@ -405,7 +401,7 @@ fn compare_file(path: &Path, base: Option<&Path>) -> Tally {
     // (tens of MB, debug build) the fixtures' coverage of it is enough.
     let doc = if ours.stdout.len() < 1 << 20 {
         args.push("--pretty");
-        let pretty = btfkit_ok(&args);
+        let pretty = dump_ok(&args);
         check_layout(&ours.stdout, &pretty, &ctx)
     } else {
         parse(&ours.stdout, &ctx)
@@ -420,12 +416,8 @@ fn compare_file(path: &Path, base: Option<&Path>) -> Tally {
         compare_type(x, y, &mut tally, &format!("{ctx}: type {}", y.u64("id")));
     }
     // Names for DATASEC vars: the split's own types plus the base's.
-    let base_doc = base.map(|b| {
-        parse(
-            &btfkit_ok(&[b.to_str().unwrap(), "--format", "json"]),
-            "base",
-        )
-    });
+    let base_doc =
+        base.map(|b| parse(&dump_ok(&[b.to_str().unwrap(), "--format", "json"]), "base"));
     let mut all: Vec<&J> = a.iter().collect();
     if let Some(bd) = &base_doc {
         all.extend(our_types(bd));
@@ -464,8 +456,8 @@ fn little_and_big_endian_objects_dump_the_same() {
             continue;
         };
         let eb = path.with_file_name(format!("{stem}.eb.o"));
-        let a = btfkit_ok(&[path.to_str().unwrap(), "--format", "json"]);
-        let b = btfkit_ok(&[eb.to_str().unwrap(), "--format", "json"]);
+        let a = dump_ok(&[path.to_str().unwrap(), "--format", "json"]);
+        let b = dump_ok(&[eb.to_str().unwrap(), "--format", "json"]);
         assert!(a == b, "{stem}: el and eb JSON differ");
     }
 }
@@ -497,7 +489,7 @@ fn split_btf_matches_bpftool() {
     );
     assert!(t.types > 0);
     let doc = parse(
-        &btfkit_ok(&[
+        &dump_ok(&[
             fixture("raw/split_mod.btf").to_str().unwrap(),
             "-B",
             fixture("raw/split_base.btf").to_str().unwrap(),
@@ -509,7 +501,7 @@ fn split_btf_matches_bpftool() {
     // Only the split's own ids, continuing the base's.
     let first = our_types(&doc)[0].u64("id");
     let base = parse(
-        &btfkit_ok(&[
+        &dump_ok(&[
             fixture("raw/split_base.btf").to_str().unwrap(),
             "--format",
             "json",
@@ -547,7 +539,7 @@ fn kernel_6_1_matches_bpftool() {
 fn enum_values_as_the_btf_means_them() {
     // Independent of bpftool: the exact numbers from fixtures/src/kinds.c.
     let doc = parse(
-        &btfkit_ok(&[
+        &dump_ok(&[
             fixture("obj/kinds.el.o").to_str().unwrap(),
             "--format",
             "json",
@@ -586,7 +578,7 @@ fn enum_values_as_the_btf_means_them() {
 #[test]
 fn tag_kflag_is_shown() {
     let doc = parse(
-        &btfkit_ok(&[
+        &dump_ok(&[
             fixture("obj/tags.el.o").to_str().unwrap(),
             "--format",
             "json",
@@ -674,8 +666,8 @@ fn names_are_escaped_and_lossy() {
     let path = dir.path().join("names.btf");
     std::fs::write(&path, blob(&types, strings, None)).unwrap();
     let p = path.to_str().unwrap();
-    let compact = btfkit_ok(&[p, "--format", "json"]);
-    let pretty = btfkit_ok(&[p, "--format", "json", "--pretty"]);
+    let compact = dump_ok(&[p, "--format", "json"]);
+    let pretty = dump_ok(&[p, "--format", "json", "--pretty"]);
     let doc = check_layout(&compact, &pretty, "names");
     let t = our_types(&doc);
     let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
@@ -725,8 +717,8 @@ fn unknown_kind_from_layout_section() {
     let path = dir.path().join("newkind.btf");
     std::fs::write(&path, blob(&types, strings, Some(&layout))).unwrap();
     let p = path.to_str().unwrap();
-    let compact = btfkit_ok(&[p, "--format", "json"]);
-    let pretty = btfkit_ok(&[p, "--format", "json", "--pretty"]);
+    let compact = dump_ok(&[p, "--format", "json"]);
+    let pretty = dump_ok(&[p, "--format", "json", "--pretty"]);
     let doc = check_layout(&compact, &pretty, "newkind");
     let t = &our_types(&doc)[1];
     assert_eq!(
@@ -744,9 +736,9 @@ fn unknown_kind_from_layout_section() {
 fn filters_apply() {
     let p = fixture("obj/maps_progs.el.o");
     let p = p.to_str().unwrap();
-    let all = parse(&btfkit_ok(&[p, "--format", "json"]), "all");
+    let all = parse(&dump_ok(&[p, "--format", "json"]), "all");
     let some = parse(
-        &btfkit_ok(&[p, "--format", "json", "--kind", "datasec", "--closure"]),
+        &dump_ok(&[p, "--format", "json", "--kind", "datasec", "--closure"]),
         "closure",
     );
     let all = our_types(&all);
@@ -758,19 +750,19 @@ fn filters_apply() {
         assert_eq!(Some(t), all.iter().find(|a| a.u64("id") == id));
     }
     let none = parse(
-        &btfkit_ok(&[p, "--format", "json", "--type", "no_such_*"]),
+        &dump_ok(&[p, "--format", "json", "--type", "no_such_*"]),
         "none",
     );
     assert!(our_types(&none).is_empty());
     assert_eq!(
-        btfkit_ok(&[p, "--format", "json", "--type", "no_such_*", "--pretty"]),
+        dump_ok(&[p, "--format", "json", "--type", "no_such_*", "--pretty"]),
         b"{\n  \"schema\": \"btfkit-dump\",\n  \"version\": 1,\n  \"types\": []\n}\n"
     );
 }
 
 #[test]
 fn errors_leave_stdout_empty() {
-    let out = btfkit(&[
+    let out = dump(&[
         fixture("obj/host_split_base.o").to_str().unwrap(),
         "--format",
         "json",

@@ -10,20 +10,19 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 mod common;
 
-use common::{fixture, kernel_61, require_file, require_tool};
+use common::{btfkit, fixture, kernel_61, require_file, require_tool};
 
 /// Runs `btfkit dump ARGS… --format summary`, which must succeed.
 fn summary(args: &[&str]) -> String {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_btfkit"))
-        .arg("dump")
-        .args(args)
-        .args(["--format", "summary"])
-        .output()
-        .expect("run btfkit");
+    let out = btfkit(
+        std::iter::once("dump")
+            .chain(args.iter().copied())
+            .chain(["--format", "summary"]),
+    );
     assert!(
         out.status.success(),
         "btfkit dump {args:?} --format summary failed: {}",

@@ -3,6 +3,7 @@
 //! BTF that clang's BPF backend wrote for the same source
 //! (fixtures/obj/*.el.o), ids aside.
 
+mod common;
 mod dwarf2btf_support;
 
 use btf_core::Btf;

@@ -4,6 +4,7 @@
 //! compared in offset order; with sanitized names the result must load into
 //! the running kernel.
 
+mod common;
 mod dwarf2btf_support;
 
 use btf_core::{Btf, Kind};

@@ -9,6 +9,8 @@
 //! unit's `int`, btfkit the DWARF subrange type; the kernel only needs an
 //! integer) and member order (compared in offset order, since btfkit sorts
 //! members and rustc's LLVM does not).
+//!
+//! A test file that includes this module must also declare `mod common;`.
 
 #![allow(dead_code)]
 
@@ -19,18 +21,16 @@ use btf_core::elf::ElfBtf;
 use btf_core::types::Linkage;
 use btf_core::{Btf, Kind, Type, TypeData, TypeId};
 
+use crate::common::fixture;
+
 /// A path under fixtures/dwarf.
 pub fn dwarf_fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/dwarf")
-        .join(rel)
+    fixture("dwarf").join(rel)
 }
 
 /// A path under fixtures/obj (the BPF references).
 pub fn bpf_fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/obj")
-        .join(rel)
+    fixture("obj").join(rel)
 }
 
 /// Converts `path` with btfkit's library, deduplicates, and returns raw BTF.

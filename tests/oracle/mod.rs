@@ -114,7 +114,7 @@ pub fn targets(prog: &str, e: &str) -> Vec<Target> {
                 kernel: false,
             });
         }
-        if Path::new(VMLINUX).exists() {
+        if running_kernel_target() {
             v.push(Target {
                 label: "vmlinux".into(),
                 path: VMLINUX.into(),
@@ -128,6 +128,20 @@ pub fn targets(prog: &str, e: &str) -> Vec<Target> {
         });
     }
     v
+}
+
+/// Whether the running kernel's BTF ([`VMLINUX`]) can join the targets.
+/// When it is missing this skips loudly, once per test binary, or panics
+/// under `BTFKIT_REQUIRE_ORACLES=1` (in every caller: a panic leaves the
+/// cell empty, so the next call checks again).
+fn running_kernel_target() -> bool {
+    static HAVE: OnceLock<bool> = OnceLock::new();
+    *HAVE.get_or_init(|| {
+        require_file(
+            "oracle::targets (the vmlinux relocation target is left out)",
+            Path::new(VMLINUX),
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------
