@@ -113,6 +113,16 @@ def main():
         # A cut that leaves an empty split: base only.
         put("parse_split", "base_only", struct.pack("<H", len(kinds)) + kinds)
 
+    # dedup: [batch-size byte][BTF]; 0 feeds a stream one type at a time.
+    for name in ["kinds.el.btf", "kinds.eb.btf", "split_base.btf", "core.min-6.1.btf"]:
+        btf = read("raw", name)
+        if btf is not None:
+            put("dedup", "1." + name, b"\x00" + btf)
+            put("dedup", "8." + name, b"\x07" + btf)
+    rust = section("rust_enums.el.o", ".BTF")
+    if rust is not None:
+        put("dedup", "3.rust_enums.el.btf", b"\x02" + rust)
+
     # dwarf2btf: small DWARF objects whole, and raw sections in the target's
     # [u16 len][.debug_abbrev][u16 len][.debug_str][.debug_info] layout.
     for obj in ["bitfields.clang.o", "tags.clang.o", "classes.clang.o", "extras.clang.o",

@@ -6,8 +6,9 @@
 
 #![allow(dead_code)]
 
+use btf_core::dedup::{DedupOptions, DedupStream, Deduped};
 use btf_core::elf::ElfBtf;
-use btf_core::write::OwnedType;
+use btf_core::write::{OwnedType, PackedBtf};
 use btf_core::{Btf, BtfBuilder, BtfExt, BtfIndex, Endian};
 
 /// Touches everything a parsed BTF exposes: every type's data, names,
@@ -169,4 +170,69 @@ pub fn split_input(base: &[u8], split: &[u8]) -> Option<Vec<u8>> {
     v.extend_from_slice(base);
     v.extend_from_slice(split);
     Some(v)
+}
+
+/// Deduplicates a BTF (the input after its first byte): an error or output
+/// that parses, never a panic. Then the same types fed to a [`DedupStream`]
+/// in batches of 1 to 16 types (the first byte says how many) must give the
+/// same bytes, and a stream may not accept what whole-input dedup rejects.
+/// (A stream rejects a batch that refers to a later one, which dedup of
+/// the whole input accepts: such inputs are not compared.)
+pub fn dedup(data: &[u8]) {
+    let Some((&every, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(btf) = Btf::parse(rest) else {
+        return;
+    };
+    if btf.base().is_some() {
+        return;
+    }
+    // Re-interned names: one offset per distinct string, as a stream needs.
+    let mut input = BtfBuilder::new();
+    if input.append_btf(&btf).is_err() {
+        return;
+    }
+    let opts = DedupOptions {
+        jobs: 1,
+        ..DedupOptions::default()
+    };
+    let whole = btf_core::dedup::dedup(input.clone(), None, &opts);
+    if let Ok(d) = &whole {
+        let bytes = d.builder.write(Endian::Little).expect("dedup output encodes");
+        Btf::parse(&bytes).expect("dedup output parses");
+    }
+    let Some(streamed) = streamed(&input, usize::from(every % 16) + 1, &opts) else {
+        return;
+    };
+    match (whole, streamed) {
+        (Ok(a), Ok(b)) => assert!(
+            deduped_bytes(&a) == deduped_bytes(&b),
+            "streamed dedup differs from whole-input dedup"
+        ),
+        (Err(e), Ok(_)) => panic!("a stream accepted what dedup rejects: {e}"),
+        _ => {}
+    }
+}
+
+/// `input` through a [`DedupStream`], `every` types per batch; `None` if a
+/// batch was refused.
+fn streamed(
+    input: &BtfBuilder,
+    every: usize,
+    opts: &DedupOptions,
+) -> Option<btf_core::Result<Deduped>> {
+    let mut stream = DedupStream::new(None, opts).ok()?;
+    let mut packed = PackedBtf::with_strings(input.strings().clone(), input.first_id().0);
+    for batch in input.types().chunks(every) {
+        for t in batch {
+            packed.add(t).ok()?;
+        }
+        stream.feed_packed(&mut packed).ok()?;
+    }
+    Some(stream.finish(packed))
+}
+
+fn deduped_bytes(d: &Deduped) -> Vec<u8> {
+    d.builder.write(Endian::Little).expect("dedup output encodes")
 }

@@ -13,11 +13,12 @@ use common::{alloc_budget, files_in, largest_alloc, repo_root};
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 4] = [
+const TARGETS: [(&str, Target); 5] = [
     ("parse_btf", entry::parse_btf),
     ("parse_btf_ext", entry::parse_btf_ext),
     ("parse_elf", entry::parse_elf),
     ("parse_split", entry::parse_split),
+    ("dedup", entry::dedup),
 ];
 
 fn replay(path: &Path) {
