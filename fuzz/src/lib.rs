@@ -199,7 +199,10 @@ pub fn dedup(data: &[u8]) {
     };
     let whole = btf_core::dedup::dedup(input.clone(), None, &opts);
     if let Ok(d) = &whole {
-        let bytes = d.builder.write(Endian::Little).expect("dedup output encodes");
+        let bytes = d
+            .builder
+            .write(Endian::Little)
+            .expect("dedup output encodes");
         Btf::parse(&bytes).expect("dedup output parses");
     }
     let Some(streamed) = streamed(&input, usize::from(every % 16) + 1, &opts) else {
@@ -234,5 +237,7 @@ fn streamed(
 }
 
 fn deduped_bytes(d: &Deduped) -> Vec<u8> {
-    d.builder.write(Endian::Little).expect("dedup output encodes")
+    d.builder
+        .write(Endian::Little)
+        .expect("dedup output encodes")
 }
