@@ -264,6 +264,19 @@ pub fn encode_dedup(
     let file = object::File::parse(data).map_err(|e| Error::Elf(e.to_string()))?;
     let elf = ElfInfo::new(&file)?;
     let sections = DebugSections::load(&file, elf.relocatable)?;
+    convert_dedup(&elf, &sections, options, dedup, schedule, base, progress)
+}
+
+/// [`encode_dedup`] on loaded sections.
+fn convert_dedup(
+    elf: &ElfInfo<'_>,
+    sections: &DebugSections<'_>,
+    options: &Options,
+    dedup: &DedupOptions,
+    schedule: Schedule,
+    base: Option<&Btf<'_>>,
+    progress: &dyn Progress,
+) -> Result<EncodedDeduped> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let overlapped = match schedule {
         Schedule::Auto => jobs(options) < cores,
@@ -272,11 +285,11 @@ pub fn encode_dedup(
     };
     let (encoded, deduped) = if overlapped {
         let mut stream = DedupStream::new(base, dedup)?;
-        let encoded = convert(&elf, &sections, options, base, progress, Some(&mut stream))?;
+        let encoded = convert(elf, sections, options, base, progress, Some(&mut stream))?;
         let deduped = stream.finish(encoded.builder)?;
         ((encoded.stats, encoded.endian, encoded.kernel), deduped)
     } else {
-        let encoded = convert(&elf, &sections, options, base, progress, None)?;
+        let encoded = convert(elf, sections, options, base, progress, None)?;
         let deduped = btf_core::dedup::dedup_packed(encoded.builder, base, dedup)?;
         ((encoded.stats, encoded.endian, encoded.kernel), deduped)
     };
@@ -319,7 +332,22 @@ pub fn encode_dwarf(raw: &RawDwarf<'_>, options: &Options) -> Result<Encoded> {
     convert(&elf, &sections, options, None, &NoProgress, None)
 }
 
-/// The conversion proper, on loaded sections.
+/// [`encode_dwarf`], then deduplication, as [`encode_dedup`] does.
+///
+/// # Errors
+///
+/// As for [`encode_dedup`].
+pub fn encode_dwarf_dedup(
+    raw: &RawDwarf<'_>,
+    options: &Options,
+    dedup: &DedupOptions,
+    schedule: Schedule,
+) -> Result<EncodedDeduped> {
+    let elf = ElfInfo::synthetic(raw.big_endian);
+    let sections = DebugSections::from_raw(raw)?;
+    convert_dedup(&elf, &sections, options, dedup, schedule, None, &NoProgress)
+}
+
 /// Types the streaming dedup is fed at a time: feeding unit by unit costs
 /// more (each batch starts with cold caches) for no gain in overlap.
 const STREAM_BATCH: usize = 1 << 16;

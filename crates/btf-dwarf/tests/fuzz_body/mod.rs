@@ -11,7 +11,11 @@
 
 #![allow(dead_code)]
 
-use btf_dwarf::{encode, encode_dwarf, Encoded, Error, NoProgress, Options, RawDwarf, RustNames};
+use btf_core::dedup::DedupOptions;
+use btf_dwarf::{
+    encode, encode_dedup, encode_dwarf, encode_dwarf_dedup, Encoded, EncodedDeduped, Error,
+    NoProgress, Options, RawDwarf, RustNames, Schedule,
+};
 
 /// Runs one input.
 pub fn dwarf2btf(data: &[u8]) {
@@ -21,23 +25,62 @@ pub fn dwarf2btf(data: &[u8]) {
             rust_names,
             ..Options::default()
         };
-        let result = if data.starts_with(b"\x7fELF") {
-            encode(data, &options, None, &NoProgress)
+        let raw = if data.starts_with(b"\x7fELF") {
+            None
         } else {
             let Some(raw) = split(data) else { return };
-            encode_dwarf(&raw, &options)
+            Some(raw)
         };
-        judge(result);
+        let result = match &raw {
+            None => encode(data, &options, None, &NoProgress),
+            Some(raw) => encode_dwarf(raw, &options),
+        };
+        if !judge(result) {
+            continue;
+        }
+        // Deduplicated while decoding or afterwards: the same bytes (the
+        // streaming dedup relies on every name having one offset).
+        let dedup = |schedule| {
+            let opts = DedupOptions {
+                jobs: 1,
+                ..DedupOptions::default()
+            };
+            match &raw {
+                None => encode_dedup(data, &options, &opts, schedule, None, &NoProgress),
+                Some(raw) => encode_dwarf_dedup(raw, &options, &opts, schedule),
+            }
+        };
+        match (dedup(Schedule::After), dedup(Schedule::Overlapped)) {
+            (Ok(a), Ok(b)) => assert!(
+                deduped_bytes(&a) == deduped_bytes(&b),
+                "dedup while decoding differs from dedup afterwards"
+            ),
+            (Err(e @ Error::Internal { .. }), _) | (_, Err(e @ Error::Internal { .. })) => {
+                panic!("{e}")
+            }
+            (a, b) => assert_eq!(a.is_ok(), b.is_ok(), "one schedule failed, the other not"),
+        }
     }
 }
 
+fn deduped_bytes(d: &EncodedDeduped) -> Vec<u8> {
+    d.deduped
+        .builder
+        .write(d.endian)
+        .expect("a deduplicated BTF must encode")
+}
+
 /// Ordinary errors are fine; a caught decoder panic is a bug the fuzzer
-/// must report, and so is output btf-core cannot read back.
-pub fn judge(result: Result<Encoded, Error>) {
+/// must report, and so is output btf-core cannot read back. Returns
+/// whether there was output.
+pub fn judge(result: Result<Encoded, Error>) -> bool {
     match result {
-        Ok(encoded) => check(encoded),
+        Ok(encoded) => {
+            check(encoded);
+            true
+        }
         Err(e @ Error::Internal { .. }) => panic!("{e}"),
-        Err(_) => {}
+        Err(_) => false,
     }
 }
 
