@@ -1,7 +1,7 @@
 //! Running the unit decoders in parallel and merging their results in unit
 //! order.
 //!
-//! `jobs` workers (a rayon pool) take units in ascending order from a shared
+//! `jobs` worker threads take units in ascending order from a shared
 //! counter, decode them and send the results to the calling thread, which
 //! merges them strictly in unit order through a small reorder buffer. The
 //! merged bytes therefore never depend on the number of workers or on
@@ -37,11 +37,6 @@ pub(crate) fn run<'a>(
     let total = ctx.headers.len();
     progress.start(total as u64);
     let jobs = jobs.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|i| format!("btfkit-dwarf-{i}"))
-        .build()
-        .map_err(|e| Error::Limit(format!("cannot start worker threads: {e}")))?;
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let merged = Mutex::new(0usize);
@@ -72,15 +67,26 @@ pub(crate) fn run<'a>(
 
     std::thread::scope(|scope| {
         let worker = &worker;
-        let pool = &pool;
-        let workers = scope.spawn(move || {
-            pool.scope(|s| {
-                for _ in 0..jobs {
-                    let tx = tx.clone();
-                    s.spawn(move |_| worker(tx));
+        // Scoped threads, joined before this returns: a worker's
+        // thread-local state (its offset table) is gone with it, instead of
+        // outliving the call as a thread pool's would.
+        let mut workers = Vec::with_capacity(jobs);
+        for i in 0..jobs {
+            let tx = tx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("btfkit-dwarf-{i}"))
+                .spawn_scoped(scope, move || worker(tx));
+            match spawned {
+                Ok(handle) => workers.push(handle),
+                // Fewer workers than asked for still get every unit done.
+                Err(e) if !workers.is_empty() => {
+                    log::debug!("dwarf2btf: worker thread {i} not started: {e}");
+                    break;
                 }
-            });
-        });
+                Err(e) => return Err(Error::Limit(format!("cannot start worker threads: {e}"))),
+            }
+        }
+        drop(tx);
         let info = ctx.sections.get(gimli::SectionId::DebugInfo);
         let releasable = ctx.sections.is_input(gimli::SectionId::DebugInfo);
         let mut released = 0usize;
@@ -110,7 +116,11 @@ pub(crate) fn run<'a>(
             advanced.notify_all();
         }
         drop(rx);
-        let _ = workers.join();
+        for w in workers {
+            // A worker's panics are caught per unit; a join error is one
+            // outside that, whose unit's result the merge reports missing.
+            let _ = w.join();
+        }
         progress.finish();
         result
     })
