@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use super::par;
 use super::table::Table;
-use crate::types::INFO_VLEN_MASK;
-use crate::write::{encode_words, record_words, walk_ref_words, OwnedType};
+use crate::types::{Type, INFO_KIND_MASK, INFO_VLEN_MASK};
+use crate::write::{record_words, walk_ref_words};
 use crate::{Btf, Error, Kind, Result, StrOffset, TypeId};
 
 /// Where a type stands in the canonical map.
@@ -205,16 +205,8 @@ impl State {
             for i in 1..start {
                 let id = TypeId(i);
                 offs.push(words.len() as u32);
-                match b.get(id).map(|t| OwnedType::from_type(&t)) {
-                    Some(t) => {
-                        if let Kind::Unknown(raw) = t.kind {
-                            return Err(error(
-                                id,
-                                format!("unknown kind {raw} cannot be deduplicated"),
-                            ));
-                        }
-                        encode_words(&mut words, &t, id)?;
-                    }
+                match b.get(id) {
+                    Some(t) => push_base_record(&mut words, &t)?,
                     None => words.extend_from_slice(&[0, 0, 0]),
                 }
             }
@@ -386,6 +378,28 @@ impl State {
             target
         }
     }
+}
+
+/// Appends the record of base type `t` as native-endian words, straight
+/// from its bytes (a kernel's 100,000 base types are copied for every
+/// module deduplicated against it). The info word keeps only the bits BTF
+/// defines, as re-encoding the type would.
+fn push_base_record(words: &mut Vec<u32>, t: &Type<'_>) -> Result<()> {
+    if let Kind::Unknown(raw) = t.kind() {
+        return Err(error(
+            t.id(),
+            format!("unknown kind {raw} cannot be deduplicated"),
+        ));
+    }
+    let defined = INFO_VLEN_MASK | (INFO_KIND_MASK << 24) | (1 << 31);
+    words.extend_from_slice(&[t.name_off().0, t.info() & defined, t.size_or_type()]);
+    let e = t.endian();
+    words.extend(
+        t.trailing()
+            .chunks_exact(4)
+            .map(|c| e.u32([c[0], c[1], c[2], c[3]])),
+    );
+    Ok(())
 }
 
 /// The canonical map, borrowed on its own.

@@ -69,8 +69,9 @@ pub(super) struct Canonical<'a> {
 struct Shared<'a> {
     old: &'a StringTable,
     base_len: u32,
-    /// The base's strings (all levels), for split BTF.
-    base: FxHashMap<&'a [u8], u32>,
+    /// The base's strings (all levels), for split BTF whose table does
+    /// not index them itself (`None`: ask the table).
+    base: Option<FxHashMap<&'a [u8], u32>>,
 }
 
 /// What one thread of [`Canonical::rewrite`] has met so far.
@@ -116,11 +117,17 @@ impl<'a> Shared<'a> {
         let old: &'a StringTable = self.old;
         // In range (checked above) and the section ends with a NUL.
         let s = old.get(off).unwrap_or_default();
-        let c = match self.base.get(s) {
+        let in_base = || match &self.base {
+            Some(map) => map.get(s).copied(),
+            None => old.base_offset(s),
+        };
+        let c = match s {
             // However it is reached, the empty string is offset 0.
-            _ if s.is_empty() => 0,
-            Some(&b) => b,
-            None => *found.by_content.entry(s).or_insert(off.0),
+            [] => 0,
+            _ => match in_base() {
+                Some(b) => b,
+                None => *found.by_content.entry(s).or_insert(off.0),
+            },
         };
         found.seen[rel] = c;
         Ok(StrOffset(c))
@@ -133,7 +140,14 @@ impl<'a> Canonical<'a> {
             shared: Shared {
                 old,
                 base_len: old.base_len(),
-                base: base.map(base_strings).unwrap_or_default(),
+                // A split table indexes its base's strings already (the
+                // same offsets): building a second index per module
+                // deduplicated against a kernel would cost more than the
+                // module's own work.
+                base: match base {
+                    Some(b) if !old.indexes_base() => Some(base_strings(b)),
+                    _ => None,
+                },
             },
             found: Found::new(old),
         }

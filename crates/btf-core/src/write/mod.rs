@@ -11,9 +11,7 @@ mod packed;
 mod strings;
 
 pub use owned::{Body, OwnedType};
-pub(crate) use packed::{
-    body_fits, decode, encode_words, push_words, record_words, walk_ref_words, RecordWords,
-};
+pub(crate) use packed::{body_fits, decode, push_words, record_words, walk_ref_words, RecordWords};
 pub use packed::{for_each_name_word, for_each_ref_word, record_len, PackedBtf};
 pub use strings::StringTable;
 

@@ -138,6 +138,21 @@ impl StringTable {
         StrOffset(self.base_len + off)
     }
 
+    /// Whether this is a split table that indexes its base's strings
+    /// ([`StringTable::new_split`]).
+    pub(crate) fn indexes_base(&self) -> bool {
+        !self.base_data.is_empty()
+    }
+
+    /// The lowest logical offset of `s` in the base's strings, if this
+    /// table indexes them and the base has `s`.
+    pub(crate) fn base_offset(&self, s: &[u8]) -> Option<u32> {
+        let base = &self.base_data;
+        self.base_table
+            .find(hash(s), |&o| str_at(base, o) == s)
+            .copied()
+    }
+
     /// The string at a logical offset in this table (not the base).
     pub fn get(&self, off: StrOffset) -> Option<&[u8]> {
         let rel = off.0.checked_sub(self.base_len)? as usize;
