@@ -103,6 +103,7 @@ pub use stream::DedupStream;
 use std::time::Instant;
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::write::{decode, Body, PackedBtf, StringTable};
 use crate::{Btf, BtfBuilder, Kind, Result, StrOffset, TypeId};
@@ -226,34 +227,36 @@ pub fn dedup_packed(
     let (old_strings, mut words, offs, _) = packed.into_parts();
     let mut canon = strings::Canonical::new(&old_strings, base);
     canon.rewrite(&mut words, &offs, first_id, opts.jobs)?;
-    let extra = opts
-        .extra_strings
-        .iter()
-        .map(|&off| canon.offset(first_id, off))
-        .collect::<Result<Vec<_>>>()?;
     clock.lap("canonical strings");
 
-    let mut state = State::empty(base, opts.force_collisions, opts.jobs)?;
-    state.compute_signatures(0..state.end() as usize);
-    state.prepare_base();
+    let mut state = start_state(base, opts)?;
     let ids = state.append(Cow::Owned(words), &offs)?;
     drop(offs);
     clock.lap("arena check");
+    forward_passes(&mut state, ids, &mut clock)?;
+    let (kept, id_map) = finish_types(state, &mut clock)?;
+    conclude(kept, id_map, first_id, &old_strings, canon, opts, clock)
+}
+
+/// The arena with `void` and, for split BTF, the base's types, which are
+/// the first candidates; ready for own types.
+fn start_state(base: Option<&Btf<'_>>, opts: &DedupOptions) -> Result<State> {
+    let mut state = State::empty(base, opts.force_collisions, opts.jobs)?;
+    state.compute_signatures(0..state.end() as usize);
+    state.prepare_base();
+    Ok(state)
+}
+
+/// The passes that only look backwards, over own ids just appended:
+/// member signatures, primitives, structs/unions/typedefs.
+fn forward_passes(state: &mut State, ids: Range<u32>, clock: &mut Clock) -> Result<()> {
     state.compute_signatures(ids.start as usize..ids.end as usize);
     clock.lap("signatures");
     state.dedup_primitives(ids.clone());
     clock.lap("primitives");
     state.dedup_composites(ids)?;
     clock.lap("structs, unions, typedefs");
-    let (kept, id_map) = finish_types(state, &mut clock)?;
-    let (builder, str_map) = finish_strings(kept, first_id, &old_strings, &extra, canon, opts)?;
-    clock.lap("string section");
-    clock.done(builder.len());
-    Ok(Deduped {
-        builder,
-        id_map,
-        str_map,
-    })
+    Ok(())
 }
 
 /// The passes that need every type: FWDs by unique name, reference types,
@@ -265,6 +268,33 @@ fn finish_types(mut state: State, clock: &mut Clock) -> Result<(Kept, IdMap)> {
     let out = state.compact()?;
     clock.lap("compaction");
     Ok(out)
+}
+
+/// The end of dedup after the type passes: the extra strings' offsets
+/// (every name has been through `canon` by now), the string section and
+/// the result.
+fn conclude(
+    kept: Kept,
+    id_map: IdMap,
+    first_id: TypeId,
+    old_strings: &StringTable,
+    mut canon: strings::Canonical<'_>,
+    opts: &DedupOptions,
+    mut clock: Clock,
+) -> Result<Deduped> {
+    let extra = opts
+        .extra_strings
+        .iter()
+        .map(|&off| canon.offset(first_id, off))
+        .collect::<Result<Vec<_>>>()?;
+    let (builder, str_map) = finish_strings(kept, first_id, old_strings, &extra, canon, opts)?;
+    clock.lap("string section");
+    clock.done(builder.len());
+    Ok(Deduped {
+        builder,
+        id_map,
+        str_map,
+    })
 }
 
 /// The string section of the kept types (rebuilt, or the old one with
@@ -330,6 +360,8 @@ struct Clock {
     start: Instant,
     last: Instant,
     input: usize,
+    /// Laps are not logged (the passes over each batch of a stream).
+    silent: bool,
 }
 
 impl Clock {
@@ -339,10 +371,22 @@ impl Clock {
             start: now,
             last: now,
             input,
+            silent: false,
+        }
+    }
+
+    /// A clock whose laps log nothing.
+    fn silent() -> Clock {
+        Clock {
+            silent: true,
+            ..Clock::start(0)
         }
     }
 
     fn lap(&mut self, pass: &str) {
+        if self.silent {
+            return;
+        }
         let now = Instant::now();
         log::debug!("dedup: {pass}: {:?}", now - self.last);
         self.last = now;

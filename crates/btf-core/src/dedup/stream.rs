@@ -23,11 +23,12 @@
 //! records is only ever about those.
 
 use std::borrow::Cow;
-use std::ops::Range;
 
 use super::state::State;
 use super::strings::Canonical;
-use super::{check_base, finish_strings, finish_types, Clock, DedupOptions, Deduped};
+use super::{
+    check_base, conclude, finish_types, forward_passes, start_state, Clock, DedupOptions, Deduped,
+};
 use crate::write::PackedBtf;
 use crate::{Btf, Result};
 
@@ -78,12 +79,9 @@ impl<'b> DedupStream<'b> {
     /// [`Error::Dedup`](crate::Error::Dedup) for a base with a kind btfkit
     /// does not know or a dangling reference.
     pub fn new(base: Option<&'b Btf<'b>>, opts: &DedupOptions) -> Result<DedupStream<'b>> {
-        let mut state = State::empty(base, opts.force_collisions, opts.jobs)?;
-        state.compute_signatures(0..state.end() as usize);
-        state.prepare_base();
         Ok(DedupStream {
             base,
-            state,
+            state: start_state(base, opts)?,
             opts: opts.clone(),
             fed: 0,
         })
@@ -114,15 +112,7 @@ impl<'b> DedupStream<'b> {
     fn feed_words(&mut self, words: Cow<'_, [u32]>, offs: &[u32]) -> Result<()> {
         let ids = self.state.append(words, offs)?;
         self.fed += offs.len();
-        self.forward_passes(ids)
-    }
-
-    /// The passes that only look backwards, over the ids just added.
-    fn forward_passes(&mut self, ids: Range<u32>) -> Result<()> {
-        let s = &mut self.state;
-        s.compute_signatures(ids.start as usize..ids.end as usize);
-        s.dedup_primitives(ids.clone());
-        s.dedup_composites(ids)
+        forward_passes(&mut self.state, ids, &mut Clock::silent())
     }
 
     /// Feeds what `rest` still holds, runs the remaining passes and returns
@@ -159,20 +149,14 @@ impl<'b> DedupStream<'b> {
         // Names are canonical already; this records the offsets the kept
         // types use, for the string map.
         canon.rewrite(&mut kept.words, &kept.offs, first_id, self.opts.jobs)?;
-        let extra = self
-            .opts
-            .extra_strings
-            .iter()
-            .map(|&off| canon.offset(first_id, off))
-            .collect::<Result<Vec<_>>>()?;
-        let (builder, str_map) =
-            finish_strings(kept, first_id, &old_strings, &extra, canon, &self.opts)?;
-        clock.lap("string section");
-        clock.done(builder.len());
-        Ok(Deduped {
-            builder,
+        conclude(
+            kept,
             id_map,
-            str_map,
-        })
+            first_id,
+            &old_strings,
+            canon,
+            &self.opts,
+            clock,
+        )
     }
 }
