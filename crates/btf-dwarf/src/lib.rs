@@ -411,14 +411,12 @@ fn convert(
         let t = std::time::Instant::now();
         merger.add(unit)?;
         merge_time += t.elapsed().as_secs_f64();
-        let held = merger.builder_mut().len() - merger.builder_mut().flushed();
-        if let Some(s) = stream
-            .as_deref_mut()
-            .filter(|_| merger.settled() && held >= STREAM_BATCH)
-        {
-            let t = std::time::Instant::now();
-            s.feed_packed(merger.builder_mut())?;
-            dedup_time += t.elapsed().as_secs_f64();
+        if let Some(s) = stream.as_deref_mut() {
+            if let Some(settled) = merger.flushable(STREAM_BATCH) {
+                let t = std::time::Instant::now();
+                s.feed_packed(settled)?;
+                dedup_time += t.elapsed().as_secs_f64();
+            }
         }
         Ok(())
     })?;

@@ -102,17 +102,14 @@ impl Merger {
         }
     }
 
-    /// Whether every type added so far is final: no reference waits for a
-    /// unit not merged yet. Until then the types may be handed on (see
-    /// [`Merger::builder_mut`]).
-    pub fn settled(&self) -> bool {
-        self.pending.is_empty()
-    }
-
-    /// The output being built, to [flush](PackedBtf::flush) settled types
-    /// from.
-    pub fn builder_mut(&mut self) -> &mut PackedBtf {
-        &mut self.builder
+    /// The output being built, for a streaming consumer to
+    /// [flush](PackedBtf::flush), once it holds at least `min` types and
+    /// every one of them is final: no reference waits for a unit not
+    /// merged yet (those are fixed up by [`Merger::finish`], so their
+    /// types must stay here).
+    pub fn flushable(&mut self, min: usize) -> Option<&mut PackedBtf> {
+        let held = self.builder.len() - self.builder.flushed();
+        (self.pending.is_empty() && held >= min).then_some(&mut self.builder)
     }
 
     /// Appends one unit.

@@ -33,6 +33,11 @@ impl State {
         if self.sigs_off {
             return;
         }
+        debug_assert_eq!(
+            self.sigs.len(),
+            range.start,
+            "signatures are computed in id order"
+        );
         let this = &*self;
         let parts = || par::split(range.clone(), par::threads(this.jobs, range.len()));
         let anonymous_fwd = par::map(parts(), |r| {
