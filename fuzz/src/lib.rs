@@ -185,9 +185,6 @@ pub fn dedup(data: &[u8]) {
     let Ok(btf) = Btf::parse(rest) else {
         return;
     };
-    if btf.base().is_some() {
-        return;
-    }
     // Re-interned names: one offset per distinct string, as a stream needs.
     let mut input = BtfBuilder::new();
     if input.append_btf(&btf).is_err() {
